@@ -1,0 +1,196 @@
+using System;
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace ConvNet.Kernels;
+
+/// <summary>
+/// The one engine behind <c>Signal.Convolution</c>: for a 3-D signal x (D×H×W) and kernel g (KD×KH×KW),
+/// out[o] = Σ_k x[o + offset + k] · g'[k], taps outside x skipped, where g' is g (correlation) or g read backwards
+/// (convolution, g'[k] = g[K−1−k]). Vectorized along the output's last axis: four independent accumulators of
+/// <see cref="Vector512{T}"/> (or <see cref="Vector256{T}"/>) per step, one vector at a time next, then a scalar tail;
+/// outputs whose taps leave x at the W edges are computed by the clipped scalar loop.
+/// </summary>
+internal static class DirectConvolution
+{
+    public readonly record struct Geometry(
+        int D, int H, int W,
+        int KD, int KH, int KW,
+        int OD, int OH, int OW,
+        int OffD, int OffH, int OffW);
+
+    public static void Run(ReadOnlySpan<float> x, ReadOnlySpan<float> g, Span<float> output, in Geometry geo, bool reverseKernel)
+    {
+        Debug.Assert(x.Length >= geo.D * geo.H * geo.W);
+        Debug.Assert(g.Length >= geo.KD * geo.KH * geo.KW);
+        Debug.Assert(output.Length >= geo.OD * geo.OH * geo.OW);
+
+        int owLo = Math.Clamp(-geo.OffW, 0, geo.OW);
+        int owHi = Math.Clamp(geo.W - geo.KW + 1 - geo.OffW, owLo, geo.OW);
+        for (int od = 0; od < geo.OD; od++)
+        {
+            int d = od + geo.OffD;
+            int kd0 = Math.Max(0, -d), kd1 = Math.Min(geo.KD, geo.D - d);
+            for (int oh = 0; oh < geo.OH; oh++)
+            {
+                int h = oh + geo.OffH;
+                int kh0 = Math.Max(0, -h), kh1 = Math.Min(geo.KH, geo.H - h);
+                Span<float> outRow = output.Slice(((od * geo.OH) + oh) * geo.OW, geo.OW);
+                if (kd0 >= kd1 || kh0 >= kh1)
+                {
+                    outRow.Clear();
+                    continue;
+                }
+
+                ScalarRange(x, g, outRow, geo, reverseKernel, d, h, kd0, kd1, kh0, kh1, 0, owLo);
+                InteriorRange(x, g, outRow, geo, reverseKernel, d, h, kd0, kd1, kh0, kh1, owLo, owHi);
+                ScalarRange(x, g, outRow, geo, reverseKernel, d, h, kd0, kd1, kh0, kh1, owHi, geo.OW);
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int KernelIndex(in Geometry geo, bool reverse, int kd, int kh, int kw)
+    {
+        int flat = (((kd * geo.KH) + kh) * geo.KW) + kw;
+        return reverse ? (geo.KD * geo.KH * geo.KW) - 1 - flat : flat;
+    }
+
+    /// <summary>Outputs [lo, hi) of one row, with every tap clipped to the signal: the reference formula.</summary>
+    private static void ScalarRange(ReadOnlySpan<float> x, ReadOnlySpan<float> g, Span<float> outRow, in Geometry geo, bool rev,
+        int d, int h, int kd0, int kd1, int kh0, int kh1, int lo, int hi)
+    {
+        for (int ow = lo; ow < hi; ow++)
+        {
+            int w = ow + geo.OffW;
+            int kw0 = Math.Max(0, -w), kw1 = Math.Min(geo.KW, geo.W - w);
+            float acc = 0f;
+            for (int kd = kd0; kd < kd1; kd++)
+            {
+                for (int kh = kh0; kh < kh1; kh++)
+                {
+                    int xRow = ((((d + kd) * geo.H) + h + kh) * geo.W) + w;
+                    for (int kw = kw0; kw < kw1; kw++)
+                    {
+                        acc = MathF.FusedMultiplyAdd(x[xRow + kw], g[KernelIndex(geo, rev, kd, kh, kw)], acc);
+                    }
+                }
+            }
+
+            outRow[ow] = acc;
+        }
+    }
+
+    /// <summary>Outputs [lo, hi) whose W taps all lie inside the signal: SIMD.</summary>
+    private static void InteriorRange(ReadOnlySpan<float> x, ReadOnlySpan<float> g, Span<float> outRow, in Geometry geo, bool rev,
+        int d, int h, int kd0, int kd1, int kh0, int kh1, int lo, int hi)
+    {
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        ref float gr = ref MemoryMarshal.GetReference(g);
+        ref float or = ref MemoryMarshal.GetReference(outRow);
+        int ow = lo;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            int v = Vector512<float>.Count;
+            for (; ow + (4 * v) <= hi; ow += 4 * v)
+            {
+                Vector512<float> a0 = Vector512<float>.Zero, a1 = a0, a2 = a0, a3 = a0;
+                for (int kd = kd0; kd < kd1; kd++)
+                {
+                    for (int kh = kh0; kh < kh1; kh++)
+                    {
+                        int xRow = ((((d + kd) * geo.H) + h + kh) * geo.W) + ow + geo.OffW;
+                        for (int kw = 0; kw < geo.KW; kw++)
+                        {
+                            var wv = Vector512.Create(Unsafe.Add(ref gr, KernelIndex(geo, rev, kd, kh, kw)));
+                            ref float p = ref Unsafe.Add(ref xr, xRow + kw);
+                            a0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref p), wv, a0);
+                            a1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref p, (nuint)v), wv, a1);
+                            a2 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref p, (nuint)(2 * v)), wv, a2);
+                            a3 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref p, (nuint)(3 * v)), wv, a3);
+                        }
+                    }
+                }
+
+                ref float o = ref Unsafe.Add(ref or, ow);
+                a0.StoreUnsafe(ref o);
+                a1.StoreUnsafe(ref o, (nuint)v);
+                a2.StoreUnsafe(ref o, (nuint)(2 * v));
+                a3.StoreUnsafe(ref o, (nuint)(3 * v));
+            }
+
+            for (; ow + v <= hi; ow += v)
+            {
+                Vector512<float> a0 = Vector512<float>.Zero;
+                for (int kd = kd0; kd < kd1; kd++)
+                {
+                    for (int kh = kh0; kh < kh1; kh++)
+                    {
+                        int xRow = ((((d + kd) * geo.H) + h + kh) * geo.W) + ow + geo.OffW;
+                        for (int kw = 0; kw < geo.KW; kw++)
+                        {
+                            var wv = Vector512.Create(Unsafe.Add(ref gr, KernelIndex(geo, rev, kd, kh, kw)));
+                            a0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref xr, xRow + kw)), wv, a0);
+                        }
+                    }
+                }
+
+                a0.StoreUnsafe(ref Unsafe.Add(ref or, ow));
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            int v = Vector256<float>.Count;
+            for (; ow + (4 * v) <= hi; ow += 4 * v)
+            {
+                Vector256<float> a0 = Vector256<float>.Zero, a1 = a0, a2 = a0, a3 = a0;
+                for (int kd = kd0; kd < kd1; kd++)
+                {
+                    for (int kh = kh0; kh < kh1; kh++)
+                    {
+                        int xRow = ((((d + kd) * geo.H) + h + kh) * geo.W) + ow + geo.OffW;
+                        for (int kw = 0; kw < geo.KW; kw++)
+                        {
+                            var wv = Vector256.Create(Unsafe.Add(ref gr, KernelIndex(geo, rev, kd, kh, kw)));
+                            ref float p = ref Unsafe.Add(ref xr, xRow + kw);
+                            a0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref p), wv, a0);
+                            a1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref p, (nuint)v), wv, a1);
+                            a2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref p, (nuint)(2 * v)), wv, a2);
+                            a3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref p, (nuint)(3 * v)), wv, a3);
+                        }
+                    }
+                }
+
+                ref float o = ref Unsafe.Add(ref or, ow);
+                a0.StoreUnsafe(ref o);
+                a1.StoreUnsafe(ref o, (nuint)v);
+                a2.StoreUnsafe(ref o, (nuint)(2 * v));
+                a3.StoreUnsafe(ref o, (nuint)(3 * v));
+            }
+
+            for (; ow + v <= hi; ow += v)
+            {
+                Vector256<float> a0 = Vector256<float>.Zero;
+                for (int kd = kd0; kd < kd1; kd++)
+                {
+                    for (int kh = kh0; kh < kh1; kh++)
+                    {
+                        int xRow = ((((d + kd) * geo.H) + h + kh) * geo.W) + ow + geo.OffW;
+                        for (int kw = 0; kw < geo.KW; kw++)
+                        {
+                            var wv = Vector256.Create(Unsafe.Add(ref gr, KernelIndex(geo, rev, kd, kh, kw)));
+                            a0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref xr, xRow + kw)), wv, a0);
+                        }
+                    }
+                }
+
+                a0.StoreUnsafe(ref Unsafe.Add(ref or, ow));
+            }
+        }
+
+        // Scalar tail (and the whole row when no SIMD is available).
+        ScalarRange(x, g, outRow, geo, rev, d, h, kd0, kd1, kh0, kh1, ow, hi);
+    }
+}
