@@ -1,0 +1,152 @@
+using System;
+using System.Diagnostics;
+
+namespace ConvNet.Kernels;
+
+/// <summary>
+/// Geometry of an N-d (1..3) convolution, padded to 3-D with leading size-1 dimensions:
+/// input C×D×H×W, kernel KD×KH×KW, output OD×OH×OW, stride, dilation and the zero padding before each dimension.
+/// </summary>
+internal readonly record struct ConvGeometry(
+    int C, int D, int H, int W,
+    int KD, int KH, int KW,
+    int OD, int OH, int OW,
+    int SD, int SH, int SW,
+    int DD, int DH, int DW,
+    int PD, int PH, int PW)
+{
+    public int KernelVolume => KD * KH * KW;
+
+    public int InputVolume => D * H * W;
+
+    public int OutputVolume => OD * OH * OW;
+
+    /// <summary>Rows of the column matrix: C·KD·KH·KW.</summary>
+    public int ColumnRows => C * KernelVolume;
+}
+
+/// <summary>
+/// im2col / col2im: lay every receptive field out as a column so that the lecture's
+/// y_q = Σ_p y_p *valid rot180(w_qp) + b_q becomes one matrix product Y = W·col + b.
+/// col[(c, kd, kh, kw), (od, oh, ow)] = x[c, od·sd − pd + kd·dd, oh·sh − ph + kh·dh, ow·sw − pw + kw·dw] (0 outside).
+/// </summary>
+internal static class Im2Col
+{
+    public static void Forward(ReadOnlySpan<float> x, Span<float> col, in ConvGeometry g)
+    {
+        Debug.Assert(x.Length >= g.C * g.InputVolume);
+        Debug.Assert(col.Length >= g.ColumnRows * g.OutputVolume);
+        int ov = g.OutputVolume;
+        int row = 0;
+        for (int c = 0; c < g.C; c++)
+        {
+            ReadOnlySpan<float> xc = x.Slice(c * g.InputVolume, g.InputVolume);
+            for (int kd = 0; kd < g.KD; kd++)
+            {
+                for (int kh = 0; kh < g.KH; kh++)
+                {
+                    for (int kw = 0; kw < g.KW; kw++, row++)
+                    {
+                        Span<float> dst = col.Slice(row * ov, ov);
+                        int o = 0;
+                        for (int od = 0; od < g.OD; od++)
+                        {
+                            int d = (od * g.SD) - g.PD + (kd * g.DD);
+                            bool dIn = (uint)d < (uint)g.D;
+                            for (int oh = 0; oh < g.OH; oh++)
+                            {
+                                int h = (oh * g.SH) - g.PH + (kh * g.DH);
+                                if (!dIn || (uint)h >= (uint)g.H)
+                                {
+                                    dst.Slice(o, g.OW).Clear();
+                                    o += g.OW;
+                                    continue;
+                                }
+
+                                ReadOnlySpan<float> src = xc.Slice(((d * g.H) + h) * g.W, g.W);
+                                int w0 = (kw * g.DW) - g.PW;
+                                if (g.SW == 1)
+                                {
+                                    // Contiguous run: zeros where w0 + ow is outside [0, W).
+                                    int lo = Math.Clamp(-w0, 0, g.OW);
+                                    int hi = Math.Clamp(g.W - w0, lo, g.OW);
+                                    dst.Slice(o, lo).Clear();
+                                    src.Slice(w0 + lo, hi - lo).CopyTo(dst.Slice(o + lo));
+                                    dst.Slice(o + hi, g.OW - hi).Clear();
+                                    o += g.OW;
+                                }
+                                else
+                                {
+                                    for (int ow = 0; ow < g.OW; ow++, o++)
+                                    {
+                                        int w = (ow * g.SW) + w0;
+                                        dst[o] = (uint)w < (uint)g.W ? src[w] : 0f;
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>The adjoint of <see cref="Forward"/>: dx[...] += dcol[...] over every receptive field (dx is cleared first).</summary>
+    public static void Backward(ReadOnlySpan<float> col, Span<float> dx, in ConvGeometry g)
+    {
+        Debug.Assert(dx.Length >= g.C * g.InputVolume);
+        int ov = g.OutputVolume;
+        dx.Slice(0, g.C * g.InputVolume).Clear();
+        int row = 0;
+        for (int c = 0; c < g.C; c++)
+        {
+            Span<float> xc = dx.Slice(c * g.InputVolume, g.InputVolume);
+            for (int kd = 0; kd < g.KD; kd++)
+            {
+                for (int kh = 0; kh < g.KH; kh++)
+                {
+                    for (int kw = 0; kw < g.KW; kw++, row++)
+                    {
+                        ReadOnlySpan<float> src = col.Slice(row * ov, ov);
+                        int o = 0;
+                        for (int od = 0; od < g.OD; od++)
+                        {
+                            int d = (od * g.SD) - g.PD + (kd * g.DD);
+                            bool dIn = (uint)d < (uint)g.D;
+                            for (int oh = 0; oh < g.OH; oh++)
+                            {
+                                int h = (oh * g.SH) - g.PH + (kh * g.DH);
+                                if (!dIn || (uint)h >= (uint)g.H)
+                                {
+                                    o += g.OW;
+                                    continue;
+                                }
+
+                                Span<float> dst = xc.Slice(((d * g.H) + h) * g.W, g.W);
+                                int w0 = (kw * g.DW) - g.PW;
+                                if (g.SW == 1)
+                                {
+                                    int lo = Math.Clamp(-w0, 0, g.OW);
+                                    int hi = Math.Clamp(g.W - w0, lo, g.OW);
+                                    System.Numerics.Tensors.TensorPrimitives.Add(dst.Slice(w0 + lo, hi - lo), src.Slice(o + lo, hi - lo), dst.Slice(w0 + lo, hi - lo));
+                                    o += g.OW;
+                                }
+                                else
+                                {
+                                    for (int ow = 0; ow < g.OW; ow++, o++)
+                                    {
+                                        int w = (ow * g.SW) + w0;
+                                        if ((uint)w < (uint)g.W)
+                                        {
+                                            dst[w] += src[o];
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

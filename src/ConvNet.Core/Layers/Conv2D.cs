@@ -1,0 +1,44 @@
+using ConvNet.Initialization;
+
+namespace ConvNet.Layers;
+
+/// <summary>
+/// 2-D convolution over [N, C, H, W] maps: y_q = Σ_{p∈M_q} y_p *valid rot180(w_qp) + b_q (lecture "Summary for 2D
+/// convolution with feature combination"); weights [out][in][kh][kw]. See <see cref="ConvolutionND"/>.
+/// </summary>
+public sealed class Conv2D : ConvolutionND
+{
+    /// <summary>Creates a 2-D convolution layer with a square kernel.</summary>
+    /// <param name="inChannels">Input feature maps.</param>
+    /// <param name="outChannels">Output feature maps.</param>
+    /// <param name="kernelSize">Kernel size k (k × k).</param>
+    /// <param name="stride">Stride in both dimensions (default 1).</param>
+    /// <param name="padding">Valid (default), Same, Full or explicit.</param>
+    /// <param name="dilation">Dilation in both dimensions (default 1).</param>
+    /// <param name="connections">M_q, e.g. <see cref="ConnectionTable.LeNet5C3"/> (default: full).</param>
+    /// <param name="useBias">Whether b_q is learned.</param>
+    /// <param name="weightInitializer">Default He uniform.</param>
+    /// <param name="seed">Seed of the initial weights.</param>
+    public Conv2D(int inChannels, int outChannels, int kernelSize, int stride = 1, Padding? padding = null, int dilation = 1,
+        ConnectionTable? connections = null, bool useBias = true, WeightInitializer? weightInitializer = null, int seed = 0)
+        : base(2, inChannels, outChannels, [kernelSize], [stride], [dilation], padding, connections, useBias, weightInitializer, seed)
+    {
+    }
+
+    /// <summary>Creates a 2-D convolution layer with per-dimension kernel, stride and dilation.</summary>
+    /// <param name="inChannels">Input feature maps.</param>
+    /// <param name="outChannels">Output feature maps.</param>
+    /// <param name="kernelSize">(kh, kw).</param>
+    /// <param name="stride">(sh, sw), default 1.</param>
+    /// <param name="dilation">(dh, dw), default 1.</param>
+    /// <param name="padding">Valid (default), Same, Full or explicit.</param>
+    /// <param name="connections">M_q (default: full).</param>
+    /// <param name="useBias">Whether b_q is learned.</param>
+    /// <param name="weightInitializer">Default He uniform.</param>
+    /// <param name="seed">Seed of the initial weights.</param>
+    public Conv2D(int inChannels, int outChannels, int[] kernelSize, int[]? stride = null, int[]? dilation = null, Padding? padding = null,
+        ConnectionTable? connections = null, bool useBias = true, WeightInitializer? weightInitializer = null, int seed = 0)
+        : base(2, inChannels, outChannels, kernelSize, stride, dilation, padding, connections, useBias, weightInitializer, seed)
+    {
+    }
+}

@@ -1,0 +1,44 @@
+using ConvNet.Initialization;
+
+namespace ConvNet.Layers;
+
+/// <summary>
+/// 3-D convolution over [N, C, D, H, W] volumes: y_q = Σ_{p∈M_q} y_p *valid flip012(w_qp) + b_q (a 3-D correlation);
+/// weights [out][in][kd][kh][kw]. See <see cref="ConvolutionND"/>.
+/// </summary>
+public sealed class Conv3D : ConvolutionND
+{
+    /// <summary>Creates a 3-D convolution layer with a cubic kernel.</summary>
+    /// <param name="inChannels">Input feature maps.</param>
+    /// <param name="outChannels">Output feature maps.</param>
+    /// <param name="kernelSize">Kernel size k (k × k × k).</param>
+    /// <param name="stride">Stride in every dimension (default 1).</param>
+    /// <param name="padding">Valid (default), Same, Full or explicit.</param>
+    /// <param name="dilation">Dilation in every dimension (default 1).</param>
+    /// <param name="connections">M_q (default: full).</param>
+    /// <param name="useBias">Whether b_q is learned.</param>
+    /// <param name="weightInitializer">Default He uniform.</param>
+    /// <param name="seed">Seed of the initial weights.</param>
+    public Conv3D(int inChannels, int outChannels, int kernelSize, int stride = 1, Padding? padding = null, int dilation = 1,
+        ConnectionTable? connections = null, bool useBias = true, WeightInitializer? weightInitializer = null, int seed = 0)
+        : base(3, inChannels, outChannels, [kernelSize], [stride], [dilation], padding, connections, useBias, weightInitializer, seed)
+    {
+    }
+
+    /// <summary>Creates a 3-D convolution layer with per-dimension kernel, stride and dilation.</summary>
+    /// <param name="inChannels">Input feature maps.</param>
+    /// <param name="outChannels">Output feature maps.</param>
+    /// <param name="kernelSize">(kd, kh, kw).</param>
+    /// <param name="stride">(sd, sh, sw), default 1.</param>
+    /// <param name="dilation">(dd, dh, dw), default 1.</param>
+    /// <param name="padding">Valid (default), Same, Full or explicit.</param>
+    /// <param name="connections">M_q (default: full).</param>
+    /// <param name="useBias">Whether b_q is learned.</param>
+    /// <param name="weightInitializer">Default He uniform.</param>
+    /// <param name="seed">Seed of the initial weights.</param>
+    public Conv3D(int inChannels, int outChannels, int[] kernelSize, int[]? stride = null, int[]? dilation = null, Padding? padding = null,
+        ConnectionTable? connections = null, bool useBias = true, WeightInitializer? weightInitializer = null, int seed = 0)
+        : base(3, inChannels, outChannels, kernelSize, stride, dilation, padding, connections, useBias, weightInitializer, seed)
+    {
+    }
+}

@@ -1,0 +1,423 @@
+using System;
+using System.Collections.Generic;
+using System.Numerics.Tensors;
+using ConvNet.Initialization;
+using ConvNet.Kernels;
+
+namespace ConvNet.Layers;
+
+/// <summary>
+/// The shared N-d (1..3 spatial dimensions) convolution layer behind <see cref="Conv1D"/>, <see cref="Conv2D"/> and
+/// <see cref="Conv3D"/>, implementing the lecture's "Summary for 2D convolution with feature combination":
+/// <list type="bullet">
+/// <item>Forward: y_q = Σ_{p∈M_q} y_p *valid rot180(w_qp) + b_q (a correlation of y_p with w_qp), sampled with the stride.</item>
+/// <item>Gradient: ∂E/∂w_qp = Σ_n y_p *valid rot180(δ_q), ∂E/∂b_q = Σ_n Σ_i (δ_q)_i (summed over the batch).</item>
+/// <item>Local sensitivity: δ_p = Σ_{q∈M̃_p} δ_q *full w_qp (δ dilated by the stride, cropped by the padding).</item>
+/// </list>
+/// Weights are [out][in][k…]; pairs (q, p) that the <see cref="ConnectionTable"/> leaves unconnected hold exactly zero,
+/// get exactly zero gradient, and are not counted as parameters. Batched as im2col + GEMM: Y_n = W·col(x_n) + b,
+/// dW = Σ_n δ_n·col(x_n)ᵀ, col(δx_n) = Wᵀ·δ_n. Samples are split into fixed chunks (at least 4), each chunk accumulating
+/// its own partial dW, and the partials are added in chunk order: results do not depend on the thread count.
+/// </summary>
+public abstract class ConvolutionND : Layer
+{
+    private const int MinChunks = 4;
+    private readonly int[] _kernel;
+    private readonly int[] _stride;
+    private readonly int[] _dilation;
+    private readonly Parameter[] _parameters;
+    private readonly ForwardWork _forwardWork;
+    private readonly BackwardWork _backwardWork;
+    private float[][] _cols = [];
+    private float[][] _dcols = [];
+    private float[][] _dw = [];
+    private float[][] _db = [];
+
+    /// <summary>Creates the layer; see the derived types for the parameters.</summary>
+    /// <param name="spatialRank">1, 2 or 3.</param>
+    /// <param name="inChannels">Input feature maps P.</param>
+    /// <param name="outChannels">Output feature maps Q.</param>
+    /// <param name="kernelSize">Kernel size per spatial dimension (one value for all, or one each).</param>
+    /// <param name="stride">Stride per dimension (default 1).</param>
+    /// <param name="dilation">Dilation per dimension (default 1).</param>
+    /// <param name="padding">Padding (default <see cref="Padding.Valid"/>).</param>
+    /// <param name="connections">M_q for every output (default: full).</param>
+    /// <param name="useBias">Whether b_q is learned.</param>
+    /// <param name="weightInitializer">Default <see cref="WeightInitializer.HeUniform"/>.</param>
+    /// <param name="seed">Seed of the initial weights.</param>
+    protected ConvolutionND(int spatialRank, int inChannels, int outChannels, int[] kernelSize, int[]? stride, int[]? dilation,
+        Padding? padding, ConnectionTable? connections, bool useBias, WeightInitializer? weightInitializer, int seed)
+        : base($"Conv{spatialRank}D")
+    {
+        ThrowHelper.Positive(inChannels, nameof(inChannels));
+        ThrowHelper.Positive(outChannels, nameof(outChannels));
+        SpatialRank = spatialRank;
+        InChannels = inChannels;
+        OutChannels = outChannels;
+        _kernel = Expand(kernelSize, nameof(kernelSize), 1);
+        _stride = Expand(stride ?? [1], nameof(stride), 1);
+        _dilation = Expand(dilation ?? [1], nameof(dilation), 1);
+        Padding = padding ?? Padding.Valid;
+        if (Padding.Mode == PaddingMode.Explicit && Padding.Amounts.Length != 1 && Padding.Amounts.Length != spatialRank)
+        {
+            ThrowHelper.Argument(nameof(padding), $"Conv{spatialRank}D: explicit padding needs 1 or {spatialRank} (before, after) pairs; actual {Padding.Amounts.Length}.");
+        }
+
+        Connections = connections ?? ConnectionTable.Full(inChannels, outChannels);
+        if (Connections.Inputs != inChannels || Connections.Outputs != outChannels)
+        {
+            ThrowHelper.Argument(nameof(connections), $"Conv{spatialRank}D: the connection table is {Connections.Outputs}x{Connections.Inputs} (out x in); expected {outChannels}x{inChannels}.");
+        }
+
+        WeightInitializer = weightInitializer ?? WeightInitializer.HeUniform;
+        int kvol = KernelVolume;
+        float[]? mask = null;
+        if (!Connections.IsFull)
+        {
+            mask = new float[outChannels * inChannels * kvol];
+            for (int q = 0; q < outChannels; q++)
+            {
+                for (int p = 0; p < inChannels; p++)
+                {
+                    if (Connections.IsConnected(q, p))
+                    {
+                        mask.AsSpan(((q * inChannels) + p) * kvol, kvol).Fill(1f);
+                    }
+                }
+            }
+        }
+
+        var wShape = new int[2 + spatialRank];
+        wShape[0] = outChannels;
+        wShape[1] = inChannels;
+        _kernel.CopyTo(wShape, 2);
+        Weight = new Parameter("weight", wShape, decays: true, mask);
+        Bias = useBias ? new Parameter("bias", [outChannels], decays: false) : null;
+        _parameters = Bias is null ? [Weight] : [Weight, Bias];
+        _forwardWork = new ForwardWork(this);
+        _backwardWork = new BackwardWork(this);
+        Initialize(new Random(seed));
+    }
+
+    /// <summary>Number of spatial dimensions (1, 2 or 3).</summary>
+    public int SpatialRank { get; }
+
+    /// <summary>Input feature maps P.</summary>
+    public int InChannels { get; }
+
+    /// <summary>Output feature maps Q.</summary>
+    public int OutChannels { get; }
+
+    /// <summary>Kernel size per spatial dimension.</summary>
+    public ReadOnlySpan<int> KernelSize => _kernel;
+
+    /// <summary>Stride per spatial dimension.</summary>
+    public ReadOnlySpan<int> Stride => _stride;
+
+    /// <summary>Dilation per spatial dimension.</summary>
+    public ReadOnlySpan<int> Dilation => _dilation;
+
+    /// <summary>The padding rule.</summary>
+    public Padding Padding { get; }
+
+    /// <summary>The feature-map connection table M_q.</summary>
+    public ConnectionTable Connections { get; }
+
+    /// <summary>The initializer used by <see cref="Initialize"/>.</summary>
+    public WeightInitializer WeightInitializer { get; }
+
+    /// <summary>W, shape [out][in][k…].</summary>
+    public Parameter Weight { get; }
+
+    /// <summary>b, shape [out], or null without bias.</summary>
+    public Parameter? Bias { get; }
+
+    /// <inheritdoc />
+    public override IReadOnlyList<Parameter> Parameters => _parameters;
+
+    private int KernelVolume
+    {
+        get
+        {
+            int v = 1;
+            foreach (int k in _kernel)
+            {
+                v *= k;
+            }
+
+            return v;
+        }
+    }
+
+    /// <summary>Fills W from the initializer with fan_in = (connected inputs per output) × kernel volume; b = 0.</summary>
+    /// <param name="random">The seeded source of randomness.</param>
+    public override void Initialize(Random random)
+    {
+        ThrowHelper.NotNull(random, nameof(random));
+        int kvol = KernelVolume;
+        int fanIn = Math.Max(1, Connections.ConnectionCount * kvol / OutChannels);
+        int fanOut = Math.Max(1, Connections.ConnectionCount * kvol / InChannels);
+        WeightInitializer.Fill(Weight.Value.AsSpan(), fanIn, fanOut, random);
+        Weight.ApplyMask();
+        Bias?.Value.Clear();
+    }
+
+    /// <inheritdoc />
+    public override int[] GetOutputShape(ReadOnlySpan<int> inputShape)
+    {
+        if (inputShape.Length != 1 + SpatialRank)
+        {
+            Fail(nameof(inputShape), $"expects per-sample input [C, {SpatialDims()}] of rank {1 + SpatialRank}; actual {ThrowHelper.Shape(inputShape)}.");
+        }
+
+        if (inputShape[0] != InChannels)
+        {
+            Fail(nameof(inputShape), $"expects {InChannels} input channels; actual {inputShape[0]} (input {ThrowHelper.Shape(inputShape)}).");
+        }
+
+        var result = new int[1 + SpatialRank];
+        result[0] = OutChannels;
+        for (int i = 0; i < SpatialRank; i++)
+        {
+            int len = inputShape[1 + i];
+            var (before, after) = Padding.Resolve(i, SpatialRank, len, _kernel[i], _stride[i], _dilation[i]);
+            int ke = (_dilation[i] * (_kernel[i] - 1)) + 1;
+            if (len + before + after < ke)
+            {
+                Fail(nameof(inputShape), $"spatial size {len} (padded {len + before + after}) along dimension {i} is smaller than the dilated kernel {ke} (input {ThrowHelper.Shape(inputShape)}, padding {Padding}).");
+            }
+
+            result[1 + i] = ((len + before + after - ke) / _stride[i]) + 1;
+        }
+
+        return result;
+    }
+
+    /// <inheritdoc />
+    protected override void ForwardCore(Tensor input, Tensor output)
+    {
+        var g = Geometry(input.Shape);
+        int n = input.Shape[0];
+        int chunks = Chunks(n);
+        EnsureBuffers(chunks, g, backward: false);
+        _forwardWork.Set(input, output, g, n, chunks);
+        WorkerPool.Run(_forwardWork, chunks, DegreeOfParallelism);
+        _forwardWork.Clear();
+    }
+
+    /// <inheritdoc />
+    protected override void BackwardCore(Tensor input, Tensor output, Tensor outputGradient, Tensor? inputGradient)
+    {
+        var g = Geometry(input.Shape);
+        int n = input.Shape[0];
+        int chunks = Chunks(n);
+        EnsureBuffers(chunks, g, backward: true);
+        _backwardWork.Set(input, outputGradient, inputGradient, g, n, chunks);
+        WorkerPool.Run(_backwardWork, chunks, DegreeOfParallelism);
+        _backwardWork.Clear();
+
+        // Reduce the per-chunk partial sums in chunk order: deterministic whatever the thread count.
+        Span<float> dw = Weight.Gradient.AsSpan();
+        _dw[0].AsSpan(0, dw.Length).CopyTo(dw);
+        for (int c = 1; c < chunks; c++)
+        {
+            TensorPrimitives.Add(dw, _dw[c].AsSpan(0, dw.Length), dw);
+        }
+
+        Weight.ApplyMask();
+        if (Bias is not null)
+        {
+            Span<float> db = Bias.Gradient.AsSpan();
+            _db[0].AsSpan(0, db.Length).CopyTo(db);
+            for (int c = 1; c < chunks; c++)
+            {
+                TensorPrimitives.Add(db, _db[c].AsSpan(0, db.Length), db);
+            }
+        }
+    }
+
+    private int Chunks(int batch) => Math.Min(batch, Math.Max(MinChunks, DegreeOfParallelism));
+
+    private ConvGeometry Geometry(ReadOnlySpan<int> batchShape)
+    {
+        // Pad to 3-D with leading size-1 dimensions.
+        Span<int> len = [1, 1, 1], k = [1, 1, 1], s = [1, 1, 1], d = [1, 1, 1], pb = [0, 0, 0], o = [1, 1, 1];
+        int off = 3 - SpatialRank;
+        for (int i = 0; i < SpatialRank; i++)
+        {
+            int l = batchShape[2 + i];
+            var (before, after) = Padding.Resolve(i, SpatialRank, l, _kernel[i], _stride[i], _dilation[i]);
+            int ke = (_dilation[i] * (_kernel[i] - 1)) + 1;
+            len[off + i] = l;
+            k[off + i] = _kernel[i];
+            s[off + i] = _stride[i];
+            d[off + i] = _dilation[i];
+            pb[off + i] = before;
+            o[off + i] = ((l + before + after - ke) / _stride[i]) + 1;
+        }
+
+        return new ConvGeometry(InChannels, len[0], len[1], len[2], k[0], k[1], k[2], o[0], o[1], o[2],
+            s[0], s[1], s[2], d[0], d[1], d[2], pb[0], pb[1], pb[2]);
+    }
+
+    private void EnsureBuffers(int chunks, in ConvGeometry g, bool backward)
+    {
+        int colLength = g.ColumnRows * g.OutputVolume;
+        Grow(ref _cols, chunks, colLength);
+        if (backward)
+        {
+            Grow(ref _dcols, chunks, colLength);
+            Grow(ref _dw, chunks, Weight.Value.Length);
+            Grow(ref _db, chunks, OutChannels);
+        }
+    }
+
+    private static void Grow(ref float[][] buffers, int count, int length)
+    {
+        if (buffers.Length < count)
+        {
+            Array.Resize(ref buffers, count);
+        }
+
+        for (int i = 0; i < count; i++)
+        {
+            if (buffers[i] is null || buffers[i].Length < length)
+            {
+                buffers[i] = new float[length];
+            }
+        }
+    }
+
+    private string SpatialDims() => SpatialRank switch
+    {
+        1 => "W",
+        2 => "H, W",
+        _ => "D, H, W",
+    };
+
+    private int[] Expand(int[] values, string name, int min)
+    {
+        ThrowHelper.NotNull(values, name);
+        if (values.Length != 1 && values.Length != SpatialRank)
+        {
+            ThrowHelper.Argument(name, $"Conv{SpatialRank}D: {name} needs 1 or {SpatialRank} values; actual {values.Length}.");
+        }
+
+        var r = new int[SpatialRank];
+        for (int i = 0; i < SpatialRank; i++)
+        {
+            r[i] = values.Length == 1 ? values[0] : values[i];
+            if (r[i] < min)
+            {
+                ThrowHelper.OutOfRange(name, r[i], $"Conv{SpatialRank}D: {name} must be ≥ {min}; actual {ThrowHelper.Shape(values)}.");
+            }
+        }
+
+        return r;
+    }
+
+    private static (int Start, int End) ChunkRange(int chunk, int chunks, int n) =>
+        ((int)((long)chunk * n / chunks), (int)((long)(chunk + 1) * n / chunks));
+
+    private sealed class ForwardWork(ConvolutionND layer) : ParallelWork
+    {
+        private Tensor? _x;
+        private Tensor? _y;
+        private ConvGeometry _g;
+        private int _n;
+        private int _chunks;
+
+        public void Set(Tensor x, Tensor y, in ConvGeometry g, int n, int chunks)
+        {
+            _x = x;
+            _y = y;
+            _g = g;
+            _n = n;
+            _chunks = chunks;
+        }
+
+        public void Clear() => _x = _y = null;
+
+        public override void Execute(int index)
+        {
+            var g = _g;
+            int inVol = g.C * g.InputVolume, outVol = layer.OutChannels * g.OutputVolume, ck = g.ColumnRows, ov = g.OutputVolume;
+            Span<float> col = layer._cols[index].AsSpan(0, ck * ov);
+            ReadOnlySpan<float> w = layer.Weight.Value.AsSpan();
+            ReadOnlySpan<float> b = layer.Bias is null ? default : layer.Bias.Value.AsSpan();
+            var (start, end) = ChunkRange(index, _chunks, _n);
+            for (int s = start; s < end; s++)
+            {
+                ReadOnlySpan<float> x = _x!.AsSpan().Slice(s * inVol, inVol);
+                Span<float> y = _y!.AsSpan().Slice(s * outVol, outVol);
+                Im2Col.Forward(x, col, g);
+                Gemm.Multiply(false, false, layer.OutChannels, ov, ck, w, ck, col, ov, y, ov, accumulate: false);
+                if (!b.IsEmpty)
+                {
+                    for (int q = 0; q < layer.OutChannels; q++)
+                    {
+                        Span<float> row = y.Slice(q * ov, ov);
+                        TensorPrimitives.Add(row, b[q], row);
+                    }
+                }
+            }
+        }
+    }
+
+    private sealed class BackwardWork(ConvolutionND layer) : ParallelWork
+    {
+        private Tensor? _x;
+        private Tensor? _dy;
+        private Tensor? _dx;
+        private ConvGeometry _g;
+        private int _n;
+        private int _chunks;
+
+        public void Set(Tensor x, Tensor dy, Tensor? dx, in ConvGeometry g, int n, int chunks)
+        {
+            _x = x;
+            _dy = dy;
+            _dx = dx;
+            _g = g;
+            _n = n;
+            _chunks = chunks;
+        }
+
+        public void Clear() => _x = _dy = _dx = null;
+
+        public override void Execute(int index)
+        {
+            var g = _g;
+            int q = layer.OutChannels, inVol = g.C * g.InputVolume, outVol = q * g.OutputVolume, ck = g.ColumnRows, ov = g.OutputVolume;
+            Span<float> col = layer._cols[index].AsSpan(0, ck * ov);
+            Span<float> dcol = layer._dcols[index].AsSpan(0, ck * ov);
+            Span<float> dw = layer._dw[index].AsSpan(0, layer.Weight.Value.Length);
+            Span<float> db = layer._db[index].AsSpan(0, q);
+            ReadOnlySpan<float> w = layer.Weight.Value.AsSpan();
+            db.Clear();
+            var (start, end) = ChunkRange(index, _chunks, _n);
+            for (int s = start; s < end; s++)
+            {
+                ReadOnlySpan<float> x = _x!.AsSpan().Slice(s * inVol, inVol);
+                ReadOnlySpan<float> dy = _dy!.AsSpan().Slice(s * outVol, outVol);
+
+                // ∂E/∂w_qp = y_p *valid rot180(δ_q)  ⇔  dW += δ · colᵀ
+                Im2Col.Forward(x, col, g);
+                Gemm.Multiply(false, true, q, ck, ov, dy, ov, col, ov, dw, ck, accumulate: s > start);
+
+                // ∂E/∂b_q = Σ_i (δ_q)_i
+                for (int j = 0; j < q; j++)
+                {
+                    db[j] += TensorPrimitives.Sum(dy.Slice(j * ov, ov));
+                }
+
+                // δ_p = Σ_q δ_q *full w_qp  ⇔  col(δx) = Wᵀ · δ, then col2im
+                if (_dx is not null)
+                {
+                    Gemm.Multiply(true, false, ck, ov, q, w, ck, dy, ov, dcol, ov, accumulate: false);
+                    Im2Col.Backward(dcol, _dx.AsSpan().Slice(s * inVol, inVol), g);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,180 @@
+using System;
+using System.Collections.Generic;
+
+namespace ConvNet.Layers;
+
+/// <summary>
+/// A layer l of the lecture's layer decomposition: Forward computes y^(l) from y^(l−1) over a whole mini-batch
+/// (batch-first tensors), Backward computes the local sensitivity δ^(l−1) = ∂E/∂y^(l−1) from δ^(l) = ∂E/∂y^(l) and
+/// writes the gradients of the layer's own parameters (summed over the batch).
+/// </summary>
+/// <remarks>
+/// The caller owns the activation and δ buffers (as Caffe's Net owns its blobs), so a layer can be reused across batch
+/// sizes; layers keep only caches of their own. After a warm-up call with a given batch size, Forward and Backward
+/// allocate nothing. To write a new layer, derive from this class and implement <see cref="GetOutputShape"/>,
+/// <see cref="ForwardCore"/> and <see cref="BackwardCore"/>. Layers are not thread-safe.
+/// </remarks>
+public abstract class Layer
+{
+    private int[] _inputShape = [];
+    private int[] _outputShape = [];
+    private int _forwardBatch = -1;
+    private int _degreeOfParallelism = Environment.ProcessorCount;
+
+    /// <summary>Initializes the layer with a display name.</summary>
+    /// <param name="name">The name used in messages and summaries.</param>
+    protected Layer(string name)
+    {
+        ThrowHelper.NotNull(name, nameof(name));
+        Name = name;
+    }
+
+    /// <summary>The name used in messages and summaries (defaults to the type name).</summary>
+    public string Name { get; set; }
+
+    /// <summary>Trainable parameters (W, b); empty for parameter-free layers.</summary>
+    public virtual IReadOnlyList<Parameter> Parameters => [];
+
+    /// <summary>How many threads this layer's kernels may use (default: all cores). Results do not depend on it.</summary>
+    public int DegreeOfParallelism
+    {
+        get => _degreeOfParallelism;
+        set
+        {
+            ThrowHelper.Positive(value, nameof(value));
+            _degreeOfParallelism = value;
+        }
+    }
+
+    /// <summary>
+    /// The per-sample output shape for a per-sample input shape (no batch dimension), e.g. [C, H, W] → [C', H', W'].
+    /// </summary>
+    /// <param name="inputShape">The per-sample input shape.</param>
+    /// <returns>The per-sample output shape.</returns>
+    /// <exception cref="ArgumentException">The input does not fit this layer; the message names the layer and shapes.</exception>
+    public abstract int[] GetOutputShape(ReadOnlySpan<int> inputShape);
+
+    /// <summary>(Re)initializes the parameters from <paramref name="random"/>; parameter-free layers do nothing.</summary>
+    /// <param name="random">The source of randomness (seeded by the caller).</param>
+    public virtual void Initialize(Random random)
+    {
+    }
+
+    /// <summary>Forward pass over a mini-batch: y^(l) = f(y^(l−1)).</summary>
+    /// <param name="input">y^(l−1), shape [N, …input].</param>
+    /// <param name="output">y^(l), shape [N, …output]; overwritten.</param>
+    public void Forward(Tensor input, Tensor output)
+    {
+        ThrowHelper.NotNull(input, nameof(input));
+        ThrowHelper.NotNull(output, nameof(output));
+        ValidateBatch(input, output, nameof(output));
+        ForwardCore(input, output);
+        _forwardBatch = input.Shape[0];
+    }
+
+    /// <summary>
+    /// Backward pass: from δ^(l) computes the parameter gradients (summed over the batch, overwriting them) and, when
+    /// <paramref name="inputGradient"/> is given, δ^(l−1).
+    /// </summary>
+    /// <param name="input">y^(l−1) as passed to the last Forward.</param>
+    /// <param name="output">y^(l) as written by the last Forward.</param>
+    /// <param name="outputGradient">δ^(l) = ∂E/∂y^(l), shape of output.</param>
+    /// <param name="inputGradient">δ^(l−1) = ∂E/∂y^(l−1), shape of input; null to skip it (first layer).</param>
+    /// <exception cref="InvalidOperationException">Backward is called before a Forward with this batch.</exception>
+    public void Backward(Tensor input, Tensor output, Tensor outputGradient, Tensor? inputGradient)
+    {
+        ThrowHelper.NotNull(input, nameof(input));
+        ThrowHelper.NotNull(output, nameof(output));
+        ThrowHelper.NotNull(outputGradient, nameof(outputGradient));
+        if (_forwardBatch < 0 || input.Rank == 0 || input.Shape[0] != _forwardBatch)
+        {
+            ThrowHelper.InvalidOperation($"{Describe()}: Backward was called before Forward for this batch (batch size {input.Shape[0]}); run Forward first.");
+        }
+
+        ValidateBatch(input, output, nameof(output));
+        if (!outputGradient.HasShape(output.Shape))
+        {
+            ThrowHelper.Argument(nameof(outputGradient), $"{Describe()}: δ^(l) must have the output's shape {ThrowHelper.Shape(output.Shape)}; actual {ThrowHelper.Shape(outputGradient.Shape)}.");
+        }
+
+        if (inputGradient is not null && !inputGradient.HasShape(input.Shape))
+        {
+            ThrowHelper.Argument(nameof(inputGradient), $"{Describe()}: δ^(l−1) must have the input's shape {ThrowHelper.Shape(input.Shape)}; actual {ThrowHelper.Shape(inputGradient.Shape)}.");
+        }
+
+        BackwardCore(input, output, outputGradient, inputGradient);
+    }
+
+    /// <summary>Convenience forward that allocates and returns the output tensor.</summary>
+    /// <param name="input">y^(l−1), shape [N, …input].</param>
+    /// <returns>y^(l).</returns>
+    public Tensor Forward(Tensor input)
+    {
+        ThrowHelper.NotNull(input, nameof(input));
+        var output = new Tensor(BatchShape(input.Shape[0], GetOutputShape(input.Shape[1..])));
+        Forward(input, output);
+        return output;
+    }
+
+    /// <summary>Convenience backward that allocates and returns δ^(l−1).</summary>
+    /// <param name="input">y^(l−1) as passed to the last Forward.</param>
+    /// <param name="output">y^(l) from the last Forward.</param>
+    /// <param name="outputGradient">δ^(l).</param>
+    /// <returns>δ^(l−1).</returns>
+    public Tensor Backward(Tensor input, Tensor output, Tensor outputGradient)
+    {
+        ThrowHelper.NotNull(input, nameof(input));
+        var inputGradient = new Tensor(input.Shape.ToArray());
+        Backward(input, output, outputGradient, inputGradient);
+        return inputGradient;
+    }
+
+    /// <summary>The forward computation; shapes are already validated.</summary>
+    /// <param name="input">y^(l−1).</param>
+    /// <param name="output">y^(l), to overwrite.</param>
+    protected abstract void ForwardCore(Tensor input, Tensor output);
+
+    /// <summary>The backward computation; shapes are already validated and Forward has run.</summary>
+    /// <param name="input">y^(l−1).</param>
+    /// <param name="output">y^(l).</param>
+    /// <param name="outputGradient">δ^(l).</param>
+    /// <param name="inputGradient">δ^(l−1) to overwrite, or null.</param>
+    protected abstract void BackwardCore(Tensor input, Tensor output, Tensor outputGradient, Tensor? inputGradient);
+
+    /// <summary>"Conv2D 'conv1'": the type and name, for messages.</summary>
+    /// <returns>A description of this layer.</returns>
+    protected string Describe() => Name == GetType().Name ? Name : $"{GetType().Name} '{Name}'";
+
+    /// <summary>Throws an <see cref="ArgumentException"/> whose message names this layer.</summary>
+    /// <param name="paramName">The offending parameter.</param>
+    /// <param name="message">What was expected and what was found.</param>
+    protected void Fail(string paramName, string message) => ThrowHelper.Argument(paramName, $"{Describe()}: {message}");
+
+    internal static int[] BatchShape(int batch, ReadOnlySpan<int> sample)
+    {
+        var s = new int[sample.Length + 1];
+        s[0] = batch;
+        sample.CopyTo(s.AsSpan(1));
+        return s;
+    }
+
+    private void ValidateBatch(Tensor input, Tensor output, string outputName)
+    {
+        if (input.Rank < 2)
+        {
+            Fail(nameof(input), $"input must be batch-first [N, …]; actual shape {ThrowHelper.Shape(input.Shape)}.");
+        }
+
+        ReadOnlySpan<int> sample = input.Shape[1..];
+        if (!sample.SequenceEqual(_inputShape))
+        {
+            _outputShape = GetOutputShape(sample);
+            _inputShape = sample.ToArray();
+        }
+
+        if (output.Rank != _outputShape.Length + 1 || output.Shape[0] != input.Shape[0] || !output.Shape[1..].SequenceEqual(_outputShape))
+        {
+            ThrowHelper.Argument(outputName, $"{Describe()}: output must have shape {ThrowHelper.Shape(BatchShape(input.Shape[0], _outputShape))} for input {ThrowHelper.Shape(input.Shape)}; actual {ThrowHelper.Shape(output.Shape)}.");
+        }
+    }
+}

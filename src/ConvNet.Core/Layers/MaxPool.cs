@@ -1,0 +1,104 @@
+using System;
+
+namespace ConvNet.Layers;
+
+/// <summary>
+/// Max pooling: y = max over each window. Backward routes δ^(l) to the position of the maximum, δ^(l−1)[argmax] += δ^(l);
+/// every other input gets 0. Ties go to the first maximum in row-major scan order of the window; padding never wins.
+/// The argmax of the last Forward is cached (flat index within the input plane, as PyTorch's <c>return_indices</c>).
+/// </summary>
+public abstract class MaxPool : PoolingND
+{
+    private int[] _argmax = [];
+
+    /// <summary>Creates the layer.</summary>
+    /// <param name="name">Type name.</param>
+    /// <param name="spatialRank">1, 2 or 3.</param>
+    /// <param name="kernelSize">Window per dimension.</param>
+    /// <param name="stride">Stride per dimension (default: the kernel).</param>
+    /// <param name="padding">Symmetric padding per dimension (default 0).</param>
+    private protected MaxPool(string name, int spatialRank, int[] kernelSize, int[]? stride, int[]? padding)
+        : base(name, spatialRank, kernelSize, stride, padding)
+    {
+    }
+
+    /// <summary>The argmax of every output of the last Forward: a flat index inside the sample's input plane.</summary>
+    public ReadOnlySpan<int> ArgMax => _argmax;
+
+    /// <inheritdoc />
+    protected override void ForwardCore(Tensor input, Tensor output)
+    {
+        var g = Geometry(input, output);
+        if (_argmax.Length < output.Length)
+        {
+            _argmax = new int[output.Length];
+        }
+
+        ReadOnlySpan<float> x = input.AsSpan();
+        Span<float> y = output.AsSpan();
+        int o = 0;
+        for (int plane = 0; plane < g.Planes; plane++)
+        {
+            ReadOnlySpan<float> xp = x.Slice(plane * g.InputPlane, g.InputPlane);
+            for (int od = 0; od < g.OD; od++)
+            {
+                int d0 = (od * g.SD) - g.PD, d1 = Math.Min(d0 + g.KD, g.D);
+                d0 = Math.Max(d0, 0);
+                for (int oh = 0; oh < g.OH; oh++)
+                {
+                    int h0 = (oh * g.SH) - g.PH, h1 = Math.Min(h0 + g.KH, g.H);
+                    h0 = Math.Max(h0, 0);
+                    for (int ow = 0; ow < g.OW; ow++, o++)
+                    {
+                        int w0 = (ow * g.SW) - g.PW, w1 = Math.Min(w0 + g.KW, g.W);
+                        w0 = Math.Max(w0, 0);
+                        float best = float.NegativeInfinity;
+                        int arg = (((d0 * g.H) + h0) * g.W) + w0;
+                        for (int d = d0; d < d1; d++)
+                        {
+                            for (int h = h0; h < h1; h++)
+                            {
+                                int row = ((d * g.H) + h) * g.W;
+                                for (int w = w0; w < w1; w++)
+                                {
+                                    float v = xp[row + w];
+                                    if (v > best)
+                                    {
+                                        best = v;
+                                        arg = row + w;
+                                    }
+                                }
+                            }
+                        }
+
+                        y[o] = best == float.NegativeInfinity ? xp[arg] : best;
+                        _argmax[o] = arg;
+                    }
+                }
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void BackwardCore(Tensor input, Tensor output, Tensor outputGradient, Tensor? inputGradient)
+    {
+        if (inputGradient is null)
+        {
+            return;
+        }
+
+        var g = Geometry(input, output);
+        ReadOnlySpan<float> dy = outputGradient.AsSpan();
+        Span<float> dx = inputGradient.AsSpan();
+        dx.Clear();
+        int outPlane = g.OutputPlane;
+        for (int plane = 0; plane < g.Planes; plane++)
+        {
+            int xBase = plane * g.InputPlane, yBase = plane * outPlane;
+            for (int o = 0; o < outPlane; o++)
+            {
+                dx[xBase + _argmax[yBase + o]] += dy[yBase + o];
+            }
+        }
+    }
+}

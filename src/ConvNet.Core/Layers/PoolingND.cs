@@ -1,0 +1,121 @@
+using System;
+
+namespace ConvNet.Layers;
+
+/// <summary>
+/// The shared N-d (1..3) pooling layer behind the max and average pooling types ("Pooling" in the lecture's
+/// Hubel–Wiesel architecture: complex cells pool simple cells over a neighbourhood). Each channel is pooled on its own
+/// over windows of <see cref="KernelSize"/> moved by <see cref="Stride"/> (default: the kernel), after optional symmetric
+/// <see cref="Padding"/> (at most half the kernel, as PyTorch). Floor mode: a window running past the end is dropped,
+/// so the output length is ⌊(L + 2p − k)/s⌋ + 1.
+/// </summary>
+public abstract class PoolingND : Layer
+{
+    private readonly int[] _kernel;
+    private readonly int[] _stride;
+    private readonly int[] _padding;
+
+    /// <summary>Creates the layer.</summary>
+    /// <param name="name">Type name for messages.</param>
+    /// <param name="spatialRank">1, 2 or 3.</param>
+    /// <param name="kernelSize">Window per dimension (one value for all, or one each).</param>
+    /// <param name="stride">Stride per dimension; null means the kernel size.</param>
+    /// <param name="padding">Symmetric padding per dimension; null means 0.</param>
+    protected PoolingND(string name, int spatialRank, int[] kernelSize, int[]? stride, int[]? padding)
+        : base(name)
+    {
+        SpatialRank = spatialRank;
+        _kernel = Expand(kernelSize, nameof(kernelSize), 1);
+        _stride = Expand(stride ?? _kernel, nameof(stride), 1);
+        _padding = Expand(padding ?? [0], nameof(padding), 0);
+        for (int i = 0; i < spatialRank; i++)
+        {
+            if (_padding[i] > _kernel[i] / 2)
+            {
+                ThrowHelper.Argument(nameof(padding), $"{name}: padding {_padding[i]} must be at most half the kernel size {_kernel[i]}.");
+            }
+        }
+    }
+
+    /// <summary>Number of spatial dimensions.</summary>
+    public int SpatialRank { get; }
+
+    /// <summary>Window size per dimension.</summary>
+    public ReadOnlySpan<int> KernelSize => _kernel;
+
+    /// <summary>Stride per dimension.</summary>
+    public ReadOnlySpan<int> Stride => _stride;
+
+    /// <summary>Symmetric zero padding per dimension.</summary>
+    public ReadOnlySpan<int> Padding => _padding;
+
+    /// <summary>Geometry padded to 3-D: input D×H×W, kernel, stride, padding and output.</summary>
+    private protected readonly record struct PoolGeometry(
+        int Planes, int D, int H, int W, int KD, int KH, int KW, int SD, int SH, int SW, int PD, int PH, int PW, int OD, int OH, int OW)
+    {
+        public int InputPlane => D * H * W;
+
+        public int OutputPlane => OD * OH * OW;
+    }
+
+    /// <inheritdoc />
+    public override int[] GetOutputShape(ReadOnlySpan<int> inputShape)
+    {
+        if (inputShape.Length != 1 + SpatialRank)
+        {
+            Fail(nameof(inputShape), $"expects per-sample input [C, spatial…] of rank {1 + SpatialRank}; actual {ThrowHelper.Shape(inputShape)}.");
+        }
+
+        var result = new int[1 + SpatialRank];
+        result[0] = inputShape[0];
+        for (int i = 0; i < SpatialRank; i++)
+        {
+            int padded = inputShape[1 + i] + (2 * _padding[i]);
+            if (padded < _kernel[i])
+            {
+                Fail(nameof(inputShape), $"spatial size {inputShape[1 + i]} along dimension {i} is smaller than the window {_kernel[i]} (input {ThrowHelper.Shape(inputShape)}).");
+            }
+
+            result[1 + i] = ((padded - _kernel[i]) / _stride[i]) + 1;
+        }
+
+        return result;
+    }
+
+    private protected PoolGeometry Geometry(Tensor input, Tensor output)
+    {
+        Span<int> len = [1, 1, 1], k = [1, 1, 1], s = [1, 1, 1], p = [0, 0, 0], o = [1, 1, 1];
+        int off = 3 - SpatialRank;
+        for (int i = 0; i < SpatialRank; i++)
+        {
+            len[off + i] = input.Shape[2 + i];
+            o[off + i] = output.Shape[2 + i];
+            k[off + i] = _kernel[i];
+            s[off + i] = _stride[i];
+            p[off + i] = _padding[i];
+        }
+
+        return new PoolGeometry(input.Shape[0] * input.Shape[1], len[0], len[1], len[2], k[0], k[1], k[2], s[0], s[1], s[2], p[0], p[1], p[2], o[0], o[1], o[2]);
+    }
+
+    private int[] Expand(int[] values, string name, int min)
+    {
+        ThrowHelper.NotNull(values, name);
+        if (values.Length != 1 && values.Length != SpatialRank)
+        {
+            ThrowHelper.Argument(name, $"{Name}: {name} needs 1 or {SpatialRank} values; actual {values.Length}.");
+        }
+
+        var r = new int[SpatialRank];
+        for (int i = 0; i < SpatialRank; i++)
+        {
+            r[i] = values.Length == 1 ? values[0] : values[i];
+            if (r[i] < min)
+            {
+                ThrowHelper.OutOfRange(name, r[i], $"{Name}: {name} must be ≥ {min}; actual {ThrowHelper.Shape(values)}.");
+            }
+        }
+
+        return r;
+    }
+}

@@ -1,0 +1,39 @@
+using System;
+using System.Numerics.Tensors;
+
+namespace ConvNet.Layers;
+
+/// <summary>
+/// Rectified linear unit, y = max(x, 0). Backward follows the lecture: δ^(l−1) = δ^(l) ⊙ f′(x) with f′(x) = 1 for
+/// x ≥ 0 and 0 otherwise — so f′(0) = 1. PyTorch uses f′(0) = 0; the two differ only where an input is exactly zero.
+/// </summary>
+public sealed class ReLU : Layer
+{
+    /// <summary>Creates the layer.</summary>
+    public ReLU()
+        : base(nameof(ReLU))
+    {
+    }
+
+    /// <inheritdoc />
+    public override int[] GetOutputShape(ReadOnlySpan<int> inputShape) => inputShape.ToArray();
+
+    /// <inheritdoc />
+    protected override void ForwardCore(Tensor input, Tensor output) => TensorPrimitives.Max(input.AsSpan(), 0f, output.AsSpan());
+
+    /// <inheritdoc />
+    protected override void BackwardCore(Tensor input, Tensor output, Tensor outputGradient, Tensor? inputGradient)
+    {
+        if (inputGradient is null)
+        {
+            return;
+        }
+
+        ReadOnlySpan<float> x = input.AsSpan(), dy = outputGradient.AsSpan();
+        Span<float> dx = inputGradient.AsSpan();
+        for (int i = 0; i < dx.Length; i++)
+        {
+            dx[i] = x[i] >= 0f ? dy[i] : 0f;
+        }
+    }
+}

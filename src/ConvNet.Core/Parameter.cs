@@ -1,0 +1,83 @@
+using System;
+
+namespace ConvNet;
+
+/// <summary>
+/// A trainable tensor of a layer: its <see cref="Value"/> (W or b), its <see cref="Gradient"/> ∂E/∂W summed over the
+/// mini-batch by the last Backward, whether weight decay applies (the lecture decays W, not b), and an optional mask
+/// (a connection table): masked entries are exactly zero, never change, and are not counted.
+/// </summary>
+public sealed class Parameter
+{
+    private readonly float[]? _mask;
+
+    /// <summary>Creates a parameter with a zeroed value and gradient.</summary>
+    /// <param name="name">A name such as "weight" or "bias".</param>
+    /// <param name="shape">The value's shape.</param>
+    /// <param name="decays">True if weight decay applies (weights), false for biases.</param>
+    /// <param name="mask">Optional 0/1 mask of the same length; entries with 0 are held at exactly zero.</param>
+    public Parameter(string name, int[] shape, bool decays, float[]? mask = null)
+    {
+        ThrowHelper.NotNull(name, nameof(name));
+        Name = name;
+        Value = new Tensor(shape);
+        Gradient = new Tensor(shape);
+        Decays = decays;
+        if (mask is not null && mask.Length != Value.Length)
+        {
+            ThrowHelper.Argument(nameof(mask), $"Mask length {mask.Length} does not match parameter shape {ThrowHelper.Shape(shape)} ({Value.Length} elements).");
+        }
+
+        _mask = mask;
+        int count = 0;
+        if (mask is null)
+        {
+            count = Value.Length;
+        }
+        else
+        {
+            foreach (float m in mask)
+            {
+                count += m != 0f ? 1 : 0;
+            }
+        }
+
+        TrainableCount = count;
+    }
+
+    /// <summary>The parameter's name within its layer ("weight", "bias").</summary>
+    public string Name { get; }
+
+    /// <summary>The current value, W or b.</summary>
+    public Tensor Value { get; }
+
+    /// <summary>∂E/∂(value) written by the layer's last Backward: summed over the batch, masked entries exactly 0.</summary>
+    public Tensor Gradient { get; }
+
+    /// <summary>True when weight decay applies: W ← W − αλW (weights); false for biases.</summary>
+    public bool Decays { get; }
+
+    /// <summary>The 0/1 connection mask, or empty when every entry is trainable.</summary>
+    public ReadOnlySpan<float> Mask => _mask;
+
+    /// <summary>True when a mask holds some entries at zero.</summary>
+    public bool IsMasked => _mask is not null;
+
+    /// <summary>The number of trainable entries (unmasked ones).</summary>
+    public int TrainableCount { get; }
+
+    /// <summary>Sets masked entries of the value (and gradient) to exactly zero.</summary>
+    public void ApplyMask()
+    {
+        if (_mask is null)
+        {
+            return;
+        }
+
+        System.Numerics.Tensors.TensorPrimitives.Multiply(Value.AsSpan(), _mask, Value.AsSpan());
+        System.Numerics.Tensors.TensorPrimitives.Multiply(Gradient.AsSpan(), _mask, Gradient.AsSpan());
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => $"{Name}{ThrowHelper.Shape(Value.Shape)} ({TrainableCount} trainable)";
+}
