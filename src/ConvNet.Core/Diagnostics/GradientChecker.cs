@@ -156,7 +156,7 @@ public static class GradientChecker
             double numeric = (lp - lm) / (hp + hm);
             double forward = (lp - l0) / hp, backward = (l0 - lm) / hm;
             double kinkScale = Math.Max(1, Math.Max(Math.Abs(forward), Math.Abs(backward)));
-            if (Math.Abs(forward - backward) > o.Tolerance * kinkScale * 10)
+            if (Math.Abs(forward - backward) > o.Tolerance * kinkScale)
             {
                 state.Skipped++;
                 continue;

@@ -1,5 +1,6 @@
 using System;
 using System.Diagnostics;
+using System.Numerics.Tensors;
 
 namespace ConvNet.Kernels;
 
@@ -71,7 +72,11 @@ internal static class Im2Col
                                     int lo = Math.Clamp(-w0, 0, g.OW);
                                     int hi = Math.Clamp(g.W - w0, lo, g.OW);
                                     dst.Slice(o, lo).Clear();
-                                    src.Slice(w0 + lo, hi - lo).CopyTo(dst.Slice(o + lo));
+                                    if (hi > lo)
+                                    {
+                                        src.Slice(w0 + lo, hi - lo).CopyTo(dst.Slice(o + lo));
+                                    }
+
                                     dst.Slice(o + hi, g.OW - hi).Clear();
                                     o += g.OW;
                                 }
@@ -128,7 +133,12 @@ internal static class Im2Col
                                 {
                                     int lo = Math.Clamp(-w0, 0, g.OW);
                                     int hi = Math.Clamp(g.W - w0, lo, g.OW);
-                                    System.Numerics.Tensors.TensorPrimitives.Add(dst.Slice(w0 + lo, hi - lo), src.Slice(o + lo, hi - lo), dst.Slice(w0 + lo, hi - lo));
+                                    if (hi > lo)
+                                    {
+                                        Span<float> run = dst.Slice(w0 + lo, hi - lo);
+                                        TensorPrimitives.Add(run, src.Slice(o + lo, hi - lo), run);
+                                    }
+
                                     o += g.OW;
                                 }
                                 else

@@ -1,0 +1,73 @@
+using System;
+using ConvNet.Core.Tests.Infrastructure;
+using ConvNet.Kernels;
+using FluentAssertions;
+using Xunit;
+
+namespace ConvNet.Core.Tests.Kernels;
+
+/// <summary>The SIMD GEMM against a naive double-precision product over ragged sizes, every transpose variant.</summary>
+public class GemmTests
+{
+    private static void Check(Random rng, int m, int n, int k, bool ta, bool tb, bool accumulate)
+    {
+        int lda = (ta ? m : k) + rng.Next(0, 3), ldb = (tb ? k : n) + rng.Next(0, 3), ldc = n + rng.Next(0, 3);
+        var a = Reference.Random(rng, (ta ? k : m) * lda);
+        var b = Reference.Random(rng, (tb ? n : k) * ldb);
+        var c = Reference.Random(rng, m * ldc);
+        var expected = new double[m * ldc];
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < ldc; j++)
+            {
+                double s = accumulate || j >= n ? c[(i * ldc) + j] : 0;
+                if (j < n)
+                {
+                    for (int p = 0; p < k; p++)
+                    {
+                        s += (double)(ta ? a[(p * lda) + i] : a[(i * lda) + p]) * (tb ? b[(j * ldb) + p] : b[(p * ldb) + j]);
+                    }
+                }
+
+                expected[(i * ldc) + j] = s;
+            }
+        }
+
+        Gemm.Multiply(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+        Assertions.ShouldMatch(c, expected, 1e-5 * Math.Sqrt(k + 1) * 4, $"gemm m={m} n={n} k={k} ta={ta} tb={tb} acc={accumulate}");
+    }
+
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    [InlineData(true, true)]
+    public void Every_size_1_to_67_in_each_dimension(bool ta, bool tb)
+    {
+        var rng = new Random(ta ? (tb ? 4 : 3) : (tb ? 2 : 1));
+        for (int s = 1; s <= 67; s++)
+        {
+            Check(rng, s, rng.Next(1, 68), rng.Next(1, 68), ta, tb, s % 2 == 0);
+            Check(rng, rng.Next(1, 68), s, rng.Next(1, 68), ta, tb, s % 3 == 0);
+            Check(rng, rng.Next(1, 68), rng.Next(1, 68), s, ta, tb, s % 2 == 1);
+        }
+    }
+
+    [Fact]
+    public void Long_k_crosses_the_cache_blocks()
+    {
+        var rng = new Random(9);
+        Check(rng, 7, 37, 600, false, false, false);
+        Check(rng, 5, 19, 513, true, true, true);
+    }
+
+    [Fact]
+    public void Empty_k_clears_or_keeps_c()
+    {
+        var c = new float[] { 1, 2, 3, 4 };
+        Gemm.Multiply(false, false, 2, 2, 0, ReadOnlySpan<float>.Empty, 0, ReadOnlySpan<float>.Empty, 2, c, 2, accumulate: true);
+        c.Should().Equal(1f, 2f, 3f, 4f);
+        Gemm.Multiply(false, false, 2, 2, 0, ReadOnlySpan<float>.Empty, 0, ReadOnlySpan<float>.Empty, 2, c, 2, accumulate: false);
+        c.Should().Equal(0f, 0f, 0f, 0f);
+    }
+}

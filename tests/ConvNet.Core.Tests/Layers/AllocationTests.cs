@@ -1,0 +1,74 @@
+using System;
+using ConvNet.Layers;
+using ConvNet.Losses;
+using FluentAssertions;
+using Xunit;
+
+namespace ConvNet.Core.Tests.Layers;
+
+/// <summary>After a warm-up call, Forward and Backward allocate nothing (single- and multi-threaded).</summary>
+public class AllocationTests
+{
+    private static long Measure(Action action)
+    {
+        action();
+        action();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 5; i++)
+        {
+            action();
+        }
+
+        return GC.GetAllocatedBytesForCurrentThread() - before;
+    }
+
+    public static TheoryData<string> LayerNames() => new() { "conv", "convC3", "conv3d", "fc", "relu", "sigmoid", "tanh", "maxpool", "avgpool", "flatten" };
+
+    private static (Layer Layer, int[] Shape) Make(string name) => name switch
+    {
+        "conv" => (new Conv2D(1, 6, 5, padding: Padding.Same), [8, 1, 28, 28]),
+        "convC3" => (new Conv2D(6, 16, 5, connections: ConnectionTable.LeNet5C3), [8, 6, 14, 14]),
+        "conv3d" => (new Conv3D(2, 3, 3, stride: 2), [4, 2, 7, 7, 7]),
+        "fc" => (new FullyConnected(400, 120), [8, 400]),
+        "relu" => (new ReLU(), [8, 100]),
+        "sigmoid" => (new Sigmoid(), [8, 100]),
+        "tanh" => (new Tanh(), [8, 100]),
+        "maxpool" => (new MaxPool2D(2), [8, 6, 28, 28]),
+        "avgpool" => (new AveragePool2D(2), [8, 6, 28, 28]),
+        _ => (new Flatten(), [8, 16, 5, 5]),
+    };
+
+    [Theory]
+    [MemberData(nameof(LayerNames))]
+    public void Forward_and_backward_allocate_nothing_after_warm_up(string name)
+    {
+        foreach (int threads in new[] { 1, 2 })
+        {
+            var (layer, shape) = Make(name);
+            layer.DegreeOfParallelism = threads;
+            var x = new Tensor(shape);
+            var y = new Tensor(Layer.BatchShape(shape[0], layer.GetOutputShape(shape.AsSpan(1))));
+            var dy = new Tensor(y.Shape.ToArray());
+            var dx = new Tensor(shape);
+            Measure(() =>
+            {
+                layer.Forward(x, y);
+                layer.Backward(x, y, dy, dx);
+            }).Should().Be(0, $"{name} with {threads} thread(s)");
+        }
+    }
+
+    [Fact]
+    public void Losses_allocate_nothing()
+    {
+        var y = new Tensor(64, 10);
+        var g = new Tensor(64, 10);
+        var labels = new int[64];
+        var ce = new SoftmaxCrossEntropy();
+        Measure(() =>
+        {
+            ce.Forward(y, labels);
+            ce.Backward(y, labels, g);
+        }).Should().Be(0);
+    }
+}
