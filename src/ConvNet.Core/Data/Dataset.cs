@@ -1,0 +1,230 @@
+using System;
+using System.IO;
+
+namespace ConvNet.Data;
+
+/// <summary>
+/// An in-memory labelled data set: samples of one shape (e.g. [1, 28, 28]) as float32, and an integer class label each.
+/// </summary>
+public sealed class Dataset
+{
+    private readonly float[] _samples;
+    private readonly int[] _labels;
+    private readonly int[] _sampleShape;
+
+    /// <summary>Creates a data set over existing arrays (not copied).</summary>
+    /// <param name="samples">Count · Π sampleShape values, row-major, sample after sample.</param>
+    /// <param name="labels">One label per sample, each in 0..classes−1.</param>
+    /// <param name="sampleShape">The shape of one sample.</param>
+    /// <param name="classes">The number of classes K.</param>
+    public Dataset(float[] samples, int[] labels, int[] sampleShape, int classes)
+    {
+        ThrowHelper.NotNull(samples, nameof(samples));
+        ThrowHelper.NotNull(labels, nameof(labels));
+        ThrowHelper.NotNull(sampleShape, nameof(sampleShape));
+        ThrowHelper.Positive(classes, nameof(classes));
+        int size = Tensor.ValidateShape(sampleShape, nameof(sampleShape));
+        if (labels.Length == 0)
+        {
+            ThrowHelper.Argument(nameof(labels), "A data set needs at least one sample.");
+        }
+
+        if ((long)labels.Length * size != samples.Length)
+        {
+            ThrowHelper.Argument(nameof(samples), $"{labels.Length} labels of samples shaped {ThrowHelper.Shape(sampleShape)} need {(long)labels.Length * size} values; actual {samples.Length}.");
+        }
+
+        for (int i = 0; i < labels.Length; i++)
+        {
+            if ((uint)labels[i] >= (uint)classes)
+            {
+                ThrowHelper.OutOfRange(nameof(labels), labels[i], $"Label {labels[i]} of sample {i} is outside 0..{classes - 1}.");
+            }
+        }
+
+        _samples = samples;
+        _labels = labels;
+        _sampleShape = (int[])sampleShape.Clone();
+        SampleSize = size;
+        Classes = classes;
+    }
+
+    /// <summary>The number of samples.</summary>
+    public int Count => _labels.Length;
+
+    /// <summary>The number of classes K.</summary>
+    public int Classes { get; }
+
+    /// <summary>The shape of one sample.</summary>
+    public ReadOnlySpan<int> SampleShape => _sampleShape;
+
+    /// <summary>Π SampleShape.</summary>
+    public int SampleSize { get; }
+
+    /// <summary>All sample values, sample after sample.</summary>
+    public ReadOnlySpan<float> Samples => _samples;
+
+    /// <summary>All labels.</summary>
+    public ReadOnlySpan<int> Labels => _labels;
+
+    /// <summary>The values of sample <paramref name="index"/>.</summary>
+    /// <param name="index">0..Count−1.</param>
+    /// <returns>Its values.</returns>
+    public ReadOnlySpan<float> Sample(int index)
+    {
+        if ((uint)index >= (uint)Count)
+        {
+            ThrowHelper.OutOfRange(nameof(index), index, $"Sample {index} is outside 0..{Count - 1}.");
+        }
+
+        return _samples.AsSpan(index * SampleSize, SampleSize);
+    }
+
+    /// <summary>
+    /// Loads MNIST-format IDX files (raw or .gz) and scales pixels to [0, 1] (value / 255) as [1, rows, cols] samples.
+    /// </summary>
+    /// <param name="imagesPath">The IDX image file (magic 2051).</param>
+    /// <param name="labelsPath">The IDX label file (magic 2049).</param>
+    /// <param name="classes">Number of classes (10 for MNIST and Fashion-MNIST).</param>
+    /// <returns>The data set.</returns>
+    /// <exception cref="InvalidDataException">A file is malformed, or the counts differ, or a label ≥ classes.</exception>
+    public static Dataset LoadIdx(string imagesPath, string labelsPath, int classes = 10)
+    {
+        var (count, rows, cols, pixels) = IdxReader.ReadImages(imagesPath);
+        var labels = IdxReader.ReadLabels(labelsPath);
+        if (labels.Length != count)
+        {
+            ThrowHelper.InvalidData($"The image file has {count} images but the label file has {labels.Length} labels.");
+        }
+
+        if (count == 0)
+        {
+            ThrowHelper.InvalidData("The IDX files hold no samples.");
+        }
+
+        var samples = new float[pixels.Length];
+        for (int i = 0; i < pixels.Length; i++)
+        {
+            samples[i] = pixels[i] / 255f;
+        }
+
+        var l = new int[count];
+        for (int i = 0; i < count; i++)
+        {
+            if (labels[i] >= classes)
+            {
+                ThrowHelper.InvalidData($"Label {labels[i]} of sample {i} is outside 0..{classes - 1}.");
+            }
+
+            l[i] = labels[i];
+        }
+
+        return new Dataset(samples, l, [1, rows, cols], classes);
+    }
+
+    /// <summary>The samples [start, start + count) as a new data set (copied).</summary>
+    /// <param name="start">First sample.</param>
+    /// <param name="count">Number of samples.</param>
+    /// <returns>The subset.</returns>
+    public Dataset Subset(int start, int count)
+    {
+        if (start < 0 || count <= 0 || (long)start + count > Count)
+        {
+            ThrowHelper.OutOfRange(nameof(start), start, $"Subset [{start}, {(long)start + count}) is outside 0..{Count}.");
+        }
+
+        return new Dataset(_samples.AsSpan(start * SampleSize, count * SampleSize).ToArray(), _labels.AsSpan(start, count).ToArray(), _sampleShape, Classes);
+    }
+
+    /// <summary>The samples at the given indices, in that order (copied).</summary>
+    /// <param name="indices">Sample indices.</param>
+    /// <returns>The subset.</returns>
+    public Dataset Subset(ReadOnlySpan<int> indices)
+    {
+        var s = new float[indices.Length * SampleSize];
+        var l = new int[indices.Length];
+        for (int i = 0; i < indices.Length; i++)
+        {
+            Sample(indices[i]).CopyTo(s.AsSpan(i * SampleSize));
+            l[i] = _labels[indices[i]];
+        }
+
+        return new Dataset(s, l, _sampleShape, Classes);
+    }
+
+    /// <summary>Splits off a seeded random validation set.</summary>
+    /// <param name="validationFraction">In (0, 1).</param>
+    /// <param name="seed">Seed of the shuffle.</param>
+    /// <returns>The training and validation parts.</returns>
+    public (Dataset Train, Dataset Validation) Split(double validationFraction, int seed)
+    {
+        if (!(validationFraction > 0 && validationFraction < 1))
+        {
+            ThrowHelper.OutOfRange(nameof(validationFraction), validationFraction, "The validation fraction must be in (0, 1).");
+        }
+
+        int nVal = (int)Math.Round(Count * validationFraction);
+        if (nVal == 0 || nVal == Count)
+        {
+            ThrowHelper.Argument(nameof(validationFraction), $"A fraction of {validationFraction} of {Count} samples leaves one side empty.");
+        }
+
+        var order = new int[Count];
+        for (int i = 0; i < order.Length; i++)
+        {
+            order[i] = i;
+        }
+
+        new Random(seed).Shuffle(order);
+        return (Subset(order.AsSpan(nVal)), Subset(order.AsSpan(0, nVal)));
+    }
+
+    /// <summary>One-hot rows: t[n, k] = 1 when labels[n] = k.</summary>
+    /// <param name="labels">Class indices.</param>
+    /// <param name="classes">K.</param>
+    /// <returns>A [N, K] tensor.</returns>
+    public static Tensor OneHot(ReadOnlySpan<int> labels, int classes)
+    {
+        ThrowHelper.Positive(classes, nameof(classes));
+        if (labels.IsEmpty)
+        {
+            ThrowHelper.Argument(nameof(labels), "No labels.");
+        }
+
+        var t = new Tensor(labels.Length, classes);
+        for (int i = 0; i < labels.Length; i++)
+        {
+            if ((uint)labels[i] >= (uint)classes)
+            {
+                ThrowHelper.OutOfRange(nameof(labels), labels[i], $"Label {labels[i]} is outside 0..{classes - 1}.");
+            }
+
+            t.AsSpan()[(i * classes) + labels[i]] = 1f;
+        }
+
+        return t;
+    }
+
+    /// <summary>Copies the samples order[start..start+N) into a batch tensor and their labels into a span.</summary>
+    /// <param name="order">A permutation (or any index list) of the samples.</param>
+    /// <param name="start">Position in <paramref name="order"/>.</param>
+    /// <param name="batch">Destination [N, …SampleShape].</param>
+    /// <param name="labels">Destination of N labels.</param>
+    public void CopyBatch(ReadOnlySpan<int> order, int start, Tensor batch, Span<int> labels)
+    {
+        ThrowHelper.NotNull(batch, nameof(batch));
+        int n = batch.Shape[0];
+        if (batch.Length != n * SampleSize || labels.Length < n || start < 0 || start + n > order.Length)
+        {
+            ThrowHelper.Argument(nameof(batch), $"Batch {ThrowHelper.Shape(batch.Shape)} does not fit samples of {ThrowHelper.Shape(_sampleShape)} at {start} of {order.Length}.");
+        }
+
+        Span<float> dst = batch.AsSpan();
+        for (int i = 0; i < n; i++)
+        {
+            int idx = order[start + i];
+            _samples.AsSpan(idx * SampleSize, SampleSize).CopyTo(dst.Slice(i * SampleSize, SampleSize));
+            labels[i] = _labels[idx];
+        }
+    }
+}

@@ -1,0 +1,399 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Text;
+using System.Threading;
+using ConvNet.Layers;
+
+namespace ConvNet;
+
+/// <summary>
+/// A sequential network y^(L) = f_L(… f_1(x)): the lecture's layer decomposition. Shapes are inferred as layers are
+/// added, so a layer that does not fit its input fails at <see cref="Add"/> with both layers and shapes in the message.
+/// The network owns every activation and δ buffer, allocated once per batch size, so a training step allocates nothing.
+/// </summary>
+/// <remarks>
+/// Forward/Backward are the training API: Forward keeps the activations that Backward needs. Predict may be called from
+/// many threads at once (calls are serialized); calling Predict between a training Forward and its Backward throws
+/// <see cref="InvalidOperationException"/> instead of corrupting the step.
+/// </remarks>
+public sealed class Network
+{
+    private readonly List<Layer> _layers = [];
+    private readonly List<int[]> _shapes = [];
+    private readonly Dictionary<int, Workspace> _workspaces = [];
+    private readonly Lock _sync = new();
+    private Workspace? _current;
+    private Tensor? _lastInput;
+    private bool _backwardPending;
+    private int _degreeOfParallelism = Environment.ProcessorCount;
+
+    /// <summary>Creates an empty network for samples of the given shape, e.g. [1, 28, 28].</summary>
+    /// <param name="inputShape">The per-sample input shape (no batch dimension), rank 1 to 4.</param>
+    public Network(params int[] inputShape)
+    {
+        ThrowHelper.NotNull(inputShape, nameof(inputShape));
+        if (inputShape.Length is < 1 or > Tensor.MaxRank - 1)
+        {
+            ThrowHelper.Argument(nameof(inputShape), $"A sample has rank 1 to {Tensor.MaxRank - 1}; actual {ThrowHelper.Shape(inputShape)}.");
+        }
+
+        foreach (int d in inputShape)
+        {
+            if (d <= 0)
+            {
+                ThrowHelper.Argument(nameof(inputShape), $"Every dimension must be positive; actual {ThrowHelper.Shape(inputShape)}.");
+            }
+        }
+
+        _shapes.Add((int[])inputShape.Clone());
+    }
+
+    /// <summary>The per-sample input shape.</summary>
+    public ReadOnlySpan<int> InputShape => _shapes[0];
+
+    /// <summary>The per-sample output shape of the last layer (the input shape when empty).</summary>
+    public ReadOnlySpan<int> OutputShape => _shapes[^1];
+
+    /// <summary>The layers, first to last.</summary>
+    public IReadOnlyList<Layer> Layers => _layers;
+
+    /// <summary>Every trainable parameter, layer by layer.</summary>
+    public IReadOnlyList<Parameter> Parameters
+    {
+        get
+        {
+            var list = new List<Parameter>();
+            foreach (var l in _layers)
+            {
+                list.AddRange(l.Parameters);
+            }
+
+            return list;
+        }
+    }
+
+    /// <summary>The number of trainable values (masked connections excluded).</summary>
+    public int ParameterCount
+    {
+        get
+        {
+            int n = 0;
+            foreach (var p in Parameters)
+            {
+                n += p.TrainableCount;
+            }
+
+            return n;
+        }
+    }
+
+    /// <summary>Threads the layers may use (default: all cores); set 1 for a server that runs many networks.</summary>
+    public int DegreeOfParallelism
+    {
+        get => _degreeOfParallelism;
+        set
+        {
+            ThrowHelper.Positive(value, nameof(value));
+            _degreeOfParallelism = value;
+            foreach (var l in _layers)
+            {
+                l.DegreeOfParallelism = value;
+            }
+        }
+    }
+
+    /// <summary>Appends a layer after checking that it accepts the current output shape.</summary>
+    /// <param name="layer">The layer.</param>
+    /// <returns>This network, for chaining.</returns>
+    /// <exception cref="ArgumentException">The layer does not fit; the message names both layers and the shapes.</exception>
+    public Network Add(Layer layer)
+    {
+        ThrowHelper.NotNull(layer, nameof(layer));
+        if (_layers.Contains(layer))
+        {
+            ThrowHelper.Argument(nameof(layer), $"Layer '{layer.Name}' is already part of this network.");
+        }
+
+        int[] output;
+        try
+        {
+            output = layer.GetOutputShape(_shapes[^1]);
+        }
+        catch (ArgumentException e)
+        {
+            string previous = _layers.Count == 0 ? "the network input" : $"layer {_layers.Count - 1} '{_layers[^1].Name}'";
+            throw new ArgumentException(
+                $"Layer {_layers.Count} '{layer.Name}' does not fit the output {ThrowHelper.Shape(_shapes[^1])} of {previous}: {e.Message}", nameof(layer), e);
+        }
+
+        if (output.Length + 1 > Tensor.MaxRank)
+        {
+            ThrowHelper.Argument(nameof(layer), $"Layer '{layer.Name}' produces rank {output.Length}, more than a batch can hold.");
+        }
+
+        layer.DegreeOfParallelism = _degreeOfParallelism;
+        _layers.Add(layer);
+        _shapes.Add(output);
+        lock (_sync)
+        {
+            _workspaces.Clear();
+            _current = null;
+        }
+
+        return this;
+    }
+
+    /// <summary>The per-sample output shape of layer <paramref name="index"/>.</summary>
+    /// <param name="index">0..Layers.Count−1.</param>
+    /// <returns>The shape.</returns>
+    public int[] LayerOutputShape(int index)
+    {
+        if ((uint)index >= (uint)_layers.Count)
+        {
+            ThrowHelper.OutOfRange(nameof(index), index, $"Layer index {index} is outside 0..{_layers.Count - 1}.");
+        }
+
+        return (int[])_shapes[index + 1].Clone();
+    }
+
+    /// <summary>Re-initializes every layer's parameters from one seeded generator, in layer order.</summary>
+    /// <param name="seed">The seed: the same seed gives the same weights.</param>
+    public void Initialize(int seed)
+    {
+        var rng = new Random(seed);
+        foreach (var l in _layers)
+        {
+            l.Initialize(rng);
+        }
+    }
+
+    /// <summary>A Keras-style table: layer, output shape, trainable parameters, and the total.</summary>
+    /// <returns>The table as text.</returns>
+    public string Summary()
+    {
+        var sb = new StringBuilder();
+        const string Rule = "_________________________________________________________________";
+        sb.AppendLine(Rule);
+        sb.AppendLine(CultureInfo.InvariantCulture, $"{"Layer (type)",-30}{"Output Shape",-22}{"Param #",13}");
+        sb.AppendLine(Rule.Replace('_', '='));
+        sb.AppendLine(CultureInfo.InvariantCulture, $"{"input",-30}{ShapeText(_shapes[0]),-22}{0,13}");
+        for (int i = 0; i < _layers.Count; i++)
+        {
+            int count = 0;
+            foreach (var p in _layers[i].Parameters)
+            {
+                count += p.TrainableCount;
+            }
+
+            string name = _layers[i].Name == _layers[i].GetType().Name ? $"{i} ({_layers[i].GetType().Name})" : $"{_layers[i].Name} ({_layers[i].GetType().Name})";
+            sb.AppendLine(CultureInfo.InvariantCulture, $"{name,-30}{ShapeText(_shapes[i + 1]),-22}{count,13:N0}");
+        }
+
+        sb.AppendLine(Rule.Replace('_', '='));
+        sb.AppendLine(CultureInfo.InvariantCulture, $"Total params: {ParameterCount:N0}");
+        sb.Append(Rule);
+        return sb.ToString();
+    }
+
+    /// <summary>
+    /// Training forward pass over a batch [N, …input]: y^(l) = f_l(y^(l−1)) for l = 1..L. Returns the network-owned output
+    /// y^(L) [N, …output], valid until the next call. <paramref name="input"/> must stay unchanged until Backward.
+    /// </summary>
+    /// <param name="input">x, [N, …InputShape].</param>
+    /// <returns>y^(L).</returns>
+    public Tensor Forward(Tensor input)
+    {
+        lock (_sync)
+        {
+            var ws = Prepare(input);
+            RunForward(ws, input);
+            _lastInput = input;
+            _backwardPending = true;
+            return ws.Activations[^1];
+        }
+    }
+
+    /// <summary>
+    /// Training backward pass: from δ^(L) = ∂E/∂y^(L) (from a loss) computes δ^(l−1) for l = L..2 and every parameter's
+    /// gradient; the first layer skips δ^(0).
+    /// </summary>
+    /// <param name="outputGradient">δ^(L), shape of the last Forward's output.</param>
+    public void Backward(Tensor outputGradient)
+    {
+        ThrowHelper.NotNull(outputGradient, nameof(outputGradient));
+        lock (_sync)
+        {
+            if (!_backwardPending || _current is null || _lastInput is null)
+            {
+                ThrowHelper.InvalidOperation("Network.Backward needs a preceding Network.Forward.");
+            }
+
+            var ws = _current;
+            if (!outputGradient.HasShape(ws.Activations[^1].Shape))
+            {
+                ThrowHelper.Argument(nameof(outputGradient), $"δ^(L) must have the output's shape {ThrowHelper.Shape(ws.Activations[^1].Shape)}; actual {ThrowHelper.Shape(outputGradient.Shape)}.");
+            }
+
+            Tensor delta = outputGradient;
+            for (int l = _layers.Count - 1; l >= 0; l--)
+            {
+                Tensor input = l == 0 ? _lastInput : ws.Activations[l - 1];
+                Tensor? inputGradient = l == 0 ? null : ws.Deltas[l - 1];
+                _layers[l].Backward(input, ws.Activations[l], delta, inputGradient);
+                if (inputGradient is not null)
+                {
+                    delta = inputGradient;
+                }
+            }
+
+            _backwardPending = false;
+        }
+    }
+
+    /// <summary>Inference over a batch: returns a new tensor y^(L) [N, …output].</summary>
+    /// <param name="input">x, [N, …InputShape].</param>
+    /// <returns>A copy of the output.</returns>
+    public Tensor Predict(Tensor input)
+    {
+        lock (_sync)
+        {
+            ThrowIfTraining();
+            var ws = Prepare(input);
+            RunForward(ws, input);
+            return ws.Activations[^1].Clone();
+        }
+    }
+
+    /// <summary>Inference over a batch into a caller-owned destination (no allocation after warm-up).</summary>
+    /// <param name="input">x, [N, …InputShape].</param>
+    /// <param name="output">Destination, [N, …OutputShape].</param>
+    public void Predict(Tensor input, Tensor output)
+    {
+        ThrowHelper.NotNull(output, nameof(output));
+        lock (_sync)
+        {
+            ThrowIfTraining();
+            var ws = Prepare(input);
+            if (!output.HasShape(ws.Activations[^1].Shape))
+            {
+                ThrowHelper.Argument(nameof(output), $"Output must have shape {ThrowHelper.Shape(ws.Activations[^1].Shape)}; actual {ThrowHelper.Shape(output.Shape)}.");
+            }
+
+            RunForward(ws, input);
+            ws.Activations[^1].AsSpan().CopyTo(output.AsSpan());
+        }
+    }
+
+    /// <summary>Inference for one sample given as flat row-major values of <see cref="InputShape"/>.</summary>
+    /// <param name="sample">Π InputShape values.</param>
+    /// <returns>The output values.</returns>
+    public float[] Predict(ReadOnlySpan<float> sample)
+    {
+        var shape = new int[_shapes[0].Length + 1];
+        shape[0] = 1;
+        _shapes[0].CopyTo(shape, 1);
+        var x = new Tensor(shape);
+        if (sample.Length != x.Length)
+        {
+            ThrowHelper.Argument(nameof(sample), $"A sample has {x.Length} values (shape {ThrowHelper.Shape(_shapes[0])}); actual {sample.Length}.");
+        }
+
+        sample.CopyTo(x.AsSpan());
+        return Predict(x).ToArray();
+    }
+
+    /// <summary>The arg-max class of every sample of a batch (for classification networks with [N, K] output).</summary>
+    /// <param name="input">x, [N, …InputShape].</param>
+    /// <returns>N class indices.</returns>
+    public int[] PredictClasses(Tensor input)
+    {
+        var y = Predict(input);
+        int n = y.Shape[0], k = y.Length / n;
+        var result = new int[n];
+        for (int s = 0; s < n; s++)
+        {
+            result[s] = System.Numerics.Tensors.TensorPrimitives.IndexOfMax(y.AsSpan().Slice(s * k, k));
+        }
+
+        return result;
+    }
+
+    private void ThrowIfTraining()
+    {
+        if (_backwardPending)
+        {
+            ThrowHelper.InvalidOperation("A training step is in progress on this network (Forward without Backward); Predict would corrupt it. Finish the step or use a separate network instance.");
+        }
+    }
+
+    private void RunForward(Workspace ws, Tensor input)
+    {
+        Tensor x = input;
+        for (int l = 0; l < _layers.Count; l++)
+        {
+            _layers[l].Forward(x, ws.Activations[l]);
+            x = ws.Activations[l];
+        }
+    }
+
+    private Workspace Prepare(Tensor input)
+    {
+        ThrowHelper.NotNull(input, nameof(input));
+        if (_layers.Count == 0)
+        {
+            ThrowHelper.InvalidOperation("The network has no layers; Add some first.");
+        }
+
+        if (input.Rank != _shapes[0].Length + 1 || !input.Shape[1..].SequenceEqual(_shapes[0]))
+        {
+            ThrowHelper.Argument(nameof(input), $"Input must be [N, {string.Join(", ", _shapes[0])}]; actual {ThrowHelper.Shape(input.Shape)}.");
+        }
+
+        int n = input.Shape[0];
+        if (_current is not null && _current.Batch == n)
+        {
+            return _current;
+        }
+
+        if (!_workspaces.TryGetValue(n, out var ws))
+        {
+            ws = new Workspace(n, _shapes);
+            if (_workspaces.Count >= 4)
+            {
+                _workspaces.Clear();
+            }
+
+            _workspaces[n] = ws;
+        }
+
+        _current = ws;
+        return ws;
+    }
+
+    private static string ShapeText(int[] shape) => "(None, " + string.Join(", ", shape) + ")";
+
+    private sealed class Workspace
+    {
+        public Workspace(int batch, List<int[]> shapes)
+        {
+            Batch = batch;
+            Activations = new Tensor[shapes.Count - 1];
+            Deltas = new Tensor[shapes.Count - 1];
+            for (int l = 1; l < shapes.Count; l++)
+            {
+                var s = Layer.BatchShape(batch, shapes[l]);
+                Activations[l - 1] = new Tensor(s);
+                Deltas[l - 1] = new Tensor(s);
+            }
+        }
+
+        public int Batch { get; }
+
+        /// <summary>y^(1)..y^(L).</summary>
+        public Tensor[] Activations { get; }
+
+        /// <summary>δ^(1)..δ^(L) (the last is unused: the loss's δ comes from the caller).</summary>
+        public Tensor[] Deltas { get; }
+    }
+}

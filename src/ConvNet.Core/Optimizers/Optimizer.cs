@@ -1,0 +1,84 @@
+using System;
+using System.Collections.Generic;
+
+namespace ConvNet.Optimizers;
+
+/// <summary>
+/// Updates parameters from their gradients. Gradients are expected as written by a network whose loss reduces by the
+/// batch mean, i.e. g = (1/N) Σ_n ∂E⁽ⁿ⁾/∂W. Per-parameter state (velocities, moments) is created on the first step and
+/// kept in <see cref="State"/> so it can be saved and restored for resuming.
+/// </summary>
+public abstract class Optimizer
+{
+    private readonly Dictionary<Parameter, float[][]> _state = new(ReferenceEqualityComparer.Instance);
+    private double _learningRate;
+
+    /// <summary>Initializes the optimizer.</summary>
+    /// <param name="learningRate">α &gt; 0.</param>
+    protected Optimizer(double learningRate)
+    {
+        LearningRate = learningRate;
+    }
+
+    /// <summary>The learning rate α used by the next <see cref="Step"/> (a schedule may change it each epoch).</summary>
+    public double LearningRate
+    {
+        get => _learningRate;
+        set
+        {
+            ThrowHelper.FinitePositive(value, nameof(LearningRate));
+            _learningRate = value;
+        }
+    }
+
+    /// <summary>The number of steps taken.</summary>
+    public long Steps { get; set; }
+
+    /// <summary>The names of the state buffers kept per parameter (e.g. "velocity"; "m", "v").</summary>
+    public abstract IReadOnlyList<string> StateNames { get; }
+
+    /// <summary>The per-parameter state buffers, in <see cref="StateNames"/> order (created on first use).</summary>
+    /// <param name="parameter">A parameter this optimizer updates.</param>
+    /// <returns>One buffer per state name, each as long as the parameter.</returns>
+    public IReadOnlyList<float[]> State(Parameter parameter)
+    {
+        ThrowHelper.NotNull(parameter, nameof(parameter));
+        if (!_state.TryGetValue(parameter, out var s))
+        {
+            s = new float[StateNames.Count][];
+            for (int i = 0; i < s.Length; i++)
+            {
+                s[i] = new float[parameter.Value.Length];
+            }
+
+            _state[parameter] = s;
+        }
+
+        return s;
+    }
+
+    /// <summary>Applies one update to every parameter.</summary>
+    /// <param name="parameters">The parameters, e.g. <see cref="Network.Parameters"/>.</param>
+    public void Step(IReadOnlyList<Parameter> parameters)
+    {
+        ThrowHelper.NotNull(parameters, nameof(parameters));
+        Steps++;
+        for (int i = 0; i < parameters.Count; i++)
+        {
+            var p = parameters[i];
+            var s = (float[][])State(p);
+            Update(p, p.Value.AsSpan(), p.Gradient.AsSpan(), s);
+            if (p.IsMasked)
+            {
+                p.ApplyMask();
+            }
+        }
+    }
+
+    /// <summary>Updates one parameter in place.</summary>
+    /// <param name="parameter">The parameter (for <see cref="Parameter.Decays"/>).</param>
+    /// <param name="value">W.</param>
+    /// <param name="gradient">g.</param>
+    /// <param name="state">This parameter's buffers.</param>
+    protected abstract void Update(Parameter parameter, Span<float> value, ReadOnlySpan<float> gradient, float[][] state);
+}

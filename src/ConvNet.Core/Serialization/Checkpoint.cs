@@ -1,0 +1,10 @@
+using ConvNet.Optimizers;
+
+namespace ConvNet.Serialization;
+
+/// <summary>What a model file holds: the network (architecture and weights), and for a training checkpoint the
+/// optimizer with its state and the number of completed epochs.</summary>
+/// <param name="Network">The network with its weights.</param>
+/// <param name="Optimizer">The optimizer with velocities/moments and step count, if saved.</param>
+/// <param name="CompletedEpochs">Epochs completed when saved (0 if not a training checkpoint).</param>
+public sealed record Checkpoint(Network Network, Optimizer? Optimizer, int CompletedEpochs);

@@ -1,0 +1,18 @@
+using ConvNet.Serialization;
+
+namespace ConvNet.Training;
+
+/// <summary>Saves the network (and optimizer state) after every epoch, atomically, to one path.</summary>
+/// <param name="path">The checkpoint file; replaced atomically each epoch.</param>
+public sealed class ModelCheckpoint(string path) : TrainingCallback
+{
+    /// <summary>The checkpoint file.</summary>
+    public string Path { get; } = path ?? throw new System.ArgumentNullException(nameof(path));
+
+    /// <inheritdoc />
+    public override void OnEpochEnd(EpochContext context)
+    {
+        ThrowHelper.NotNull(context, nameof(context));
+        ModelSerializer.Save(context.Trainer.Network, Path, context.Trainer.Optimizer, context.Metrics.Epoch);
+    }
+}

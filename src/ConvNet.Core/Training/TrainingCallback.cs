@@ -1,0 +1,11 @@
+namespace ConvNet.Training;
+
+/// <summary>Hooks called by <see cref="Trainer.Fit"/>; derive and override what you need.</summary>
+public abstract class TrainingCallback
+{
+    /// <summary>Called after every epoch; set <see cref="EpochContext.StopTraining"/> to end training.</summary>
+    /// <param name="context">The trainer, the epoch's metrics and the stop flag.</param>
+    public virtual void OnEpochEnd(EpochContext context)
+    {
+    }
+}
