@@ -98,6 +98,8 @@ public static class IdxReader
 
     private static Stream Open(Stream stream, out long? rawLength)
     {
+        long? remaining = stream.CanSeek ? stream.Length - stream.Position : null;
+
         // Buffer the first bytes to sniff gzip (1F 8B) without requiring a seekable stream.
         var buffered = new BufferedStream(stream, 1 << 16);
         Span<byte> magic = stackalloc byte[2];
@@ -110,7 +112,7 @@ public static class IdxReader
             return new GZipStream(joined, CompressionMode.Decompress);
         }
 
-        rawLength = stream.CanSeek ? stream.Length - stream.Position + got : null;
+        rawLength = remaining;
         return joined;
     }
 

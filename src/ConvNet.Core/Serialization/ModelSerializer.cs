@@ -93,12 +93,9 @@ public static class ModelSerializer
         {
             using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
             {
-                using (var s = wrap(file))
-                {
-                    s.Write(bytes);
-                    s.Flush();
-                }
-
+                var s = wrap(file);
+                s.Write(bytes);
+                s.Flush();
                 file.Flush(flushToDisk: true);
             }
 
