@@ -16,7 +16,7 @@ internal static class Gemm
     private const int KBlock = 256;
 
     [ThreadStatic]
-    private static float[]? t_scratch;
+    private static float[]? _scratch;
 
     /// <summary>
     /// C[m×n] (+)= op(A)[m×k] · op(B)[k×n]. A is [m×k] (lda ≥ k) or, when <paramref name="transA"/>, [k×m] (lda ≥ m);
@@ -47,10 +47,10 @@ internal static class Gemm
         if (transB)
         {
             int need = k * n;
-            var scratch = t_scratch;
+            var scratch = _scratch;
             if (scratch is null || scratch.Length < need)
             {
-                scratch = t_scratch = new float[Math.Max(need, 4096)];
+                scratch = _scratch = new float[Math.Max(need, 4096)];
             }
 
             Transpose(b, ldb, n, k, scratch);

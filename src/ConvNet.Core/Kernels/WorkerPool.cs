@@ -19,7 +19,7 @@ internal abstract class ParallelWork
 internal sealed class WorkerPool
 {
     [ThreadStatic]
-    private static bool t_insideWork;
+    private static bool _insideWork;
 
     private static readonly Lazy<WorkerPool> LazyShared = new(() => new WorkerPool(Math.Max(0, Environment.ProcessorCount - 1)));
 
@@ -54,7 +54,7 @@ internal sealed class WorkerPool
             return;
         }
 
-        if (degreeOfParallelism <= 1 || count == 1 || t_insideWork || Environment.ProcessorCount == 1)
+        if (degreeOfParallelism <= 1 || count == 1 || _insideWork || Environment.ProcessorCount == 1)
         {
             RunInline(work, count);
             return;
@@ -79,8 +79,8 @@ internal sealed class WorkerPool
 
     private static void RunInline(ParallelWork work, int count)
     {
-        bool outer = t_insideWork;
-        t_insideWork = true;
+        bool outer = _insideWork;
+        _insideWork = true;
         try
         {
             for (int i = 0; i < count; i++)
@@ -90,7 +90,7 @@ internal sealed class WorkerPool
         }
         finally
         {
-            t_insideWork = outer;
+            _insideWork = outer;
         }
     }
 
@@ -123,8 +123,8 @@ internal sealed class WorkerPool
 
     private void Drain()
     {
-        bool outer = t_insideWork;
-        t_insideWork = true;
+        bool outer = _insideWork;
+        _insideWork = true;
         try
         {
             int i;
@@ -140,7 +140,7 @@ internal sealed class WorkerPool
         }
         finally
         {
-            t_insideWork = outer;
+            _insideWork = outer;
         }
     }
 
