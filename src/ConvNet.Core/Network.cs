@@ -52,6 +52,9 @@ public sealed class Network
     /// <summary>The per-sample input shape.</summary>
     public ReadOnlySpan<int> InputShape => _shapes[0];
 
+    /// <summary>The lock that serializes Forward/Backward/Predict; the trainer holds it across a whole step (re-entrant).</summary>
+    internal Lock SyncRoot => _sync;
+
     /// <summary>The per-sample output shape of the last layer (the input shape when empty).</summary>
     public ReadOnlySpan<int> OutputShape => _shapes[^1];
 

@@ -55,7 +55,13 @@ public static class IdxReader
             ThrowHelper.InvalidData($"Invalid IDX image dimensions {count} x {rows} x {cols}.");
         }
 
-        long bytes = (long)count * rows * cols;
+        long imageBytes = (long)rows * cols; // ≤ 2^62: cannot overflow
+        if (imageBytes > MaxPayloadBytes)
+        {
+            ThrowHelper.InvalidData($"IDX images of {rows} x {cols} pixels exceed the {MaxPayloadBytes} bytes accepted.");
+        }
+
+        long bytes = imageBytes * count; // ≤ 2^30 · 2^31: cannot overflow
         CheckPayload(bytes, rawLength, 16, "image");
         var pixels = ReadPayload(s, bytes, "image");
         return (count, rows, cols, pixels);

@@ -37,6 +37,10 @@ internal sealed class WorkerPool
     {
         _helpers = helpers;
         _start = new SemaphoreSlim(0);
+
+        // Create the kernel event behind the slim event now: it is otherwise made lazily on the first wait that blocks,
+        // which would be an allocation in the middle of a training step.
+        _ = _done.WaitHandle;
         for (int i = 0; i < helpers; i++)
         {
             var t = new Thread(HelperLoop) { IsBackground = true, Name = "ConvNet worker " + i };

@@ -31,6 +31,9 @@ public abstract class Optimizer
         }
     }
 
+    /// <summary>α₀, the rate a learning-rate schedule starts from (kept in checkpoints so a resumed schedule matches).</summary>
+    public double? BaseLearningRate { get; set; }
+
     /// <summary>The number of steps taken.</summary>
     public long Steps { get; set; }
 

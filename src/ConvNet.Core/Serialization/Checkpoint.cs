@@ -7,4 +7,6 @@ namespace ConvNet.Serialization;
 /// <param name="Network">The network with its weights.</param>
 /// <param name="Optimizer">The optimizer with velocities/moments and step count, if saved.</param>
 /// <param name="CompletedEpochs">Epochs completed when saved (0 if not a training checkpoint).</param>
-public sealed record Checkpoint(Network Network, Optimizer? Optimizer, int CompletedEpochs);
+/// <param name="CompletedBatches">Batches completed in the next epoch (0 at an epoch boundary).</param>
+/// <param name="Seed">The training seed, which with the epoch fixes the sample order (the only random state).</param>
+public sealed record Checkpoint(Network Network, Optimizer? Optimizer, int CompletedEpochs, int CompletedBatches = 0, int Seed = 0);

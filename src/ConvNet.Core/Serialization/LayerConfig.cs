@@ -77,6 +77,25 @@ internal static class LayerConfig
         w.WriteEndObject();
     }
 
+    /// <summary>The parameter count a layer entry implies, computed from its settings alone (no allocation).</summary>
+    public static long ParameterCount(JsonElement e)
+    {
+        string type = Str(e, "type");
+        if (type.StartsWith("Conv", StringComparison.Ordinal) && type.Length == 6)
+        {
+            int rank = type[4] - '0';
+            long k = 1;
+            foreach (int v in Ints(e, "kernel", rank))
+            {
+                k *= Math.Max(v, 1);
+            }
+
+            return ((long)Int(e, "in") * Int(e, "out") * k) + Int(e, "out");
+        }
+
+        return type == "FullyConnected" ? ((long)Int(e, "in") * Int(e, "out")) + Int(e, "out") : 0;
+    }
+
     public static Layer Read(JsonElement e)
     {
         string type = Str(e, "type");

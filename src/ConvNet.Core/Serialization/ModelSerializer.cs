@@ -37,25 +37,28 @@ public static class ModelSerializer
     /// <param name="path">The destination file; replaced only once the new file is complete on disk.</param>
     /// <param name="optimizer">The optimizer whose state to include, or null.</param>
     /// <param name="completedEpochs">Epochs completed (for resuming).</param>
-    public static void Save(Network network, string path, Optimizer? optimizer = null, int completedEpochs = 0) =>
-        Save(network, path, optimizer, completedEpochs, static s => s);
+    /// <param name="completedBatches">Batches completed in the next epoch (for resuming mid-epoch).</param>
+    /// <param name="seed">The training seed (recorded for resuming).</param>
+    public static void Save(Network network, string path, Optimizer? optimizer = null, int completedEpochs = 0, int completedBatches = 0, int seed = 0) =>
+        Save(network, path, optimizer, new Position(completedEpochs, completedBatches, seed), static s => s);
 
     /// <summary>Writes the network to a stream (not atomic: the caller owns the stream).</summary>
     /// <param name="network">The network.</param>
     /// <param name="stream">A writable stream.</param>
     /// <param name="optimizer">The optimizer whose state to include, or null.</param>
     /// <param name="completedEpochs">Epochs completed.</param>
-    public static void Save(Network network, Stream stream, Optimizer? optimizer = null, int completedEpochs = 0)
+    /// <param name="completedBatches">Batches completed in the next epoch.</param>
+    /// <param name="seed">The training seed.</param>
+    public static void Save(Network network, Stream stream, Optimizer? optimizer = null, int completedEpochs = 0, int completedBatches = 0, int seed = 0)
     {
         ThrowHelper.NotNull(network, nameof(network));
         ThrowHelper.NotNull(stream, nameof(stream));
-        ThrowHelper.NonNegative(completedEpochs, nameof(completedEpochs));
-        var bytes = Serialize(network, optimizer, completedEpochs);
+        var bytes = Serialize(network, optimizer, new Position(completedEpochs, completedBatches, seed));
         stream.Write(bytes);
         stream.Flush();
     }
 
-    /// <summary>Loads a network saved by <see cref="Save(Network, string, Optimizer?, int)"/>.</summary>
+    /// <summary>Loads a network saved by <see cref="Save(Network, string, Optimizer?, int, int, int)"/>.</summary>
     /// <param name="path">The file.</param>
     /// <returns>The network, predicting bit-for-bit like the one saved.</returns>
     public static Network Load(string path) => LoadCheckpoint(path).Network;
@@ -76,15 +79,24 @@ public static class ModelSerializer
     public static Checkpoint LoadCheckpoint(Stream stream)
     {
         ThrowHelper.NotNull(stream, nameof(stream));
-        return Deserialize(ReadAll(stream));
+        var bytes = ReadAll(stream);
+        try
+        {
+            return Deserialize(bytes);
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or KeyNotFoundException or OverflowException or ArgumentException or DecoderFallbackException)
+        {
+            // A hostile header can still be malformed in ways the checks above do not name (e.g. invalid UTF-8 inside a
+            // string); whatever it is, it is bad data, not a bug of the caller.
+            throw new InvalidDataException("The model file is malformed: " + e.Message, e);
+        }
     }
 
-    internal static void Save(Network network, string path, Optimizer? optimizer, int completedEpochs, Func<Stream, Stream> wrap)
+    internal static void Save(Network network, string path, Optimizer? optimizer, Position position, Func<Stream, Stream> wrap)
     {
         ThrowHelper.NotNull(network, nameof(network));
         ThrowHelper.NotNull(path, nameof(path));
-        ThrowHelper.NonNegative(completedEpochs, nameof(completedEpochs));
-        var bytes = Serialize(network, optimizer, completedEpochs);
+        var bytes = Serialize(network, optimizer, position);
         string full = Path.GetFullPath(path);
         string dir = Path.GetDirectoryName(full) ?? ".";
         Directory.CreateDirectory(dir);
@@ -110,8 +122,10 @@ public static class ModelSerializer
         }
     }
 
-    private static byte[] Serialize(Network network, Optimizer? optimizer, int completedEpochs)
+    private static byte[] Serialize(Network network, Optimizer? optimizer, Position position)
     {
+        ThrowHelper.NonNegative(position.Epochs, "completedEpochs");
+        ThrowHelper.NonNegative(position.Batches, "completedBatches");
         var tensors = new List<(string Name, Parameter Param, float[]? Values)>();
         for (int i = 0; i < network.Layers.Count; i++)
         {
@@ -177,7 +191,9 @@ public static class ModelSerializer
             w.WriteStartObject("__metadata__");
             w.WriteString("format", Format);
             w.WriteString("convnet.architecture", Architecture(network));
-            w.WriteString("convnet.epochs", completedEpochs.ToString(CultureInfo.InvariantCulture));
+            w.WriteString("convnet.epochs", position.Epochs.ToString(CultureInfo.InvariantCulture));
+            w.WriteString("convnet.batches", position.Batches.ToString(CultureInfo.InvariantCulture));
+            w.WriteString("convnet.seed", position.Seed.ToString(CultureInfo.InvariantCulture));
             w.WriteString("convnet.sha256", Convert.ToHexStringLower(SHA256.HashData(data)));
             if (optimizer is not null)
             {
@@ -268,7 +284,7 @@ public static class ModelSerializer
                     throw new NotSupportedException($"Optimizer {optimizer.GetType().FullName} cannot be serialized.");
             }
 
-            w.WriteNumber("learningRate", optimizer.LearningRate);
+            w.WriteNumber("learningRate", optimizer.BaseLearningRate ?? optimizer.LearningRate);
             w.WriteNumber("steps", optimizer.Steps);
             w.WriteEndObject();
         }
@@ -345,13 +361,15 @@ public static class ModelSerializer
                 ThrowHelper.InvalidData($"The model file's data is corrupt: SHA-256 {actualHash}, the header records {expectedHash}.");
             }
 
-            if (!int.TryParse(MetaString(meta, "convnet.epochs"), NumberStyles.None, CultureInfo.InvariantCulture, out int epochs))
+            if (!int.TryParse(MetaString(meta, "convnet.epochs"), NumberStyles.None, CultureInfo.InvariantCulture, out int epochs)
+                || !int.TryParse(MetaString(meta, "convnet.batches"), NumberStyles.None, CultureInfo.InvariantCulture, out int batches)
+                || !int.TryParse(MetaString(meta, "convnet.seed"), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int seed))
             {
-                ThrowHelper.InvalidData("The model file's epoch count is not a non-negative integer.");
+                throw new InvalidDataException("The model file's epoch, batch or seed is not an integer.");
             }
 
-            var network = BuildNetwork(MetaString(meta, "convnet.architecture"));
             var tensors = ReadTensorTable(root, data.Length);
+            var network = BuildNetwork(MetaString(meta, "convnet.architecture"), data.Length / 4);
             for (int i = 0; i < network.Layers.Count; i++)
             {
                 foreach (var p in network.Layers[i].Parameters)
@@ -389,11 +407,16 @@ public static class ModelSerializer
                 }
             }
 
-            return new Checkpoint(network, optimizer, epochs);
+            if (optimizer is not null)
+            {
+                optimizer.BaseLearningRate = optimizer.LearningRate;
+            }
+
+            return new Checkpoint(network, optimizer, epochs, batches, seed);
         }
     }
 
-    private static Network BuildNetwork(string json)
+    private static Network BuildNetwork(string json, long maxParameters)
     {
         try
         {
@@ -421,9 +444,28 @@ public static class ModelSerializer
                 throw new InvalidDataException("The architecture has more than 10,000 layers.");
             }
 
+            long inputElements = 1;
+            foreach (int d in shape)
+            {
+                inputElements *= d;
+                if (inputElements > 1 << 28)
+                {
+                    throw new InvalidDataException("The input shape is larger than 2^28 elements.");
+                }
+            }
+
+            // Count each layer's parameters from its settings before constructing it: a hostile header cannot make
+            // us allocate more than the file's data section holds.
+            long parameters = 0;
             var network = new Network(shape.ToArray());
             foreach (var l in layers.EnumerateArray())
             {
+                parameters += LayerConfig.ParameterCount(l);
+                if (parameters > maxParameters)
+                {
+                    throw new InvalidDataException($"The architecture needs more than the {maxParameters} parameters the file's data section holds.");
+                }
+
                 network.Add(LayerConfig.Read(l));
             }
 
@@ -556,4 +598,6 @@ public static class ModelSerializer
 
         return v.GetString()!;
     }
+
+    internal readonly record struct Position(int Epochs, int Batches, int Seed);
 }

@@ -1,5 +1,3 @@
-using ConvNet.Serialization;
-
 namespace ConvNet.Training;
 
 /// <summary>Saves the network (and optimizer state) after every epoch, atomically, to one path.</summary>
@@ -13,6 +11,6 @@ public sealed class ModelCheckpoint(string path) : TrainingCallback
     public override void OnEpochEnd(EpochContext context)
     {
         ThrowHelper.NotNull(context, nameof(context));
-        ModelSerializer.Save(context.Trainer.Network, Path, context.Trainer.Optimizer, context.Metrics.Epoch);
+        context.Trainer.SaveCheckpoint(Path);
     }
 }

@@ -40,7 +40,8 @@ public sealed class Trainer
         Loss = loss;
         Optimizer = optimizer;
         Options = options;
-        BaseLearningRate = optimizer.LearningRate;
+        BaseLearningRate = optimizer.BaseLearningRate ?? optimizer.LearningRate;
+        optimizer.BaseLearningRate = BaseLearningRate;
     }
 
     /// <summary>The network being trained.</summary>
@@ -60,6 +61,39 @@ public sealed class Trainer
 
     /// <summary>Epochs already completed (0 for a fresh run; set from a checkpoint to resume).</summary>
     public int CompletedEpochs { get; set; }
+
+    /// <summary>
+    /// Batches already completed in epoch <see cref="CompletedEpochs"/> + 1 (0 at an epoch boundary). A run cancelled
+    /// mid-epoch leaves it set; save it with the checkpoint, and a resumed Fit continues at the next batch. The sample
+    /// order depends only on (seed, epoch), so the resumed run is bit-identical to an uninterrupted one; the resumed
+    /// epoch's reported loss and accuracy cover only its remaining batches.
+    /// </summary>
+    public int CompletedBatches { get; set; }
+
+    /// <summary>Saves a training checkpoint (weights, optimizer state, epoch and batch position, seed) atomically.</summary>
+    /// <param name="path">The checkpoint file.</param>
+    public void SaveCheckpoint(string path) =>
+        Serialization.ModelSerializer.Save(Network, path, Optimizer, CompletedEpochs, CompletedBatches, Options.Seed);
+
+    /// <summary>Restores the epoch and batch position of a checkpoint into this trainer (whose network and optimizer
+    /// should be the checkpoint's).</summary>
+    /// <param name="checkpoint">A loaded checkpoint.</param>
+    public void Resume(Serialization.Checkpoint checkpoint)
+    {
+        ThrowHelper.NotNull(checkpoint, nameof(checkpoint));
+        if (!ReferenceEquals(checkpoint.Network, Network) || !ReferenceEquals(checkpoint.Optimizer, Optimizer))
+        {
+            ThrowHelper.Argument(nameof(checkpoint), "Create the trainer with the checkpoint's Network and Optimizer before resuming.");
+        }
+
+        if (checkpoint.Seed != Options.Seed)
+        {
+            ThrowHelper.Argument(nameof(checkpoint), $"The checkpoint was trained with seed {checkpoint.Seed}; the options say {Options.Seed}.");
+        }
+
+        CompletedEpochs = checkpoint.CompletedEpochs;
+        CompletedBatches = checkpoint.CompletedBatches;
+    }
 
     /// <summary>Callbacks run after every epoch, in order.</summary>
     public IList<TrainingCallback> Callbacks => _callbacks;
@@ -92,7 +126,9 @@ public sealed class Trainer
             EpochOrder(order, epoch);
             double lossSum = 0;
             int correct = 0, seen = 0, skipped = 0;
-            for (int bi = 0; bi < batches; bi++)
+            int firstBatch = epoch == CompletedEpochs ? Math.Min(CompletedBatches, batches) : 0;
+            CompletedBatches = firstBatch;
+            for (int bi = firstBatch; bi < batches; bi++)
             {
                 if (cancellationToken.IsCancellationRequested)
                 {
@@ -105,32 +141,42 @@ public sealed class Trainer
                 Span<int> labels = _labels.AsSpan(0, count);
                 train.CopyBatch(order, start, x, labels);
 
-                var y = Network.Forward(x);
-                float loss = Loss.Forward(y, labels);
-                correct += CountCorrect(y, labels);
-                Loss.Backward(y, labels, delta);
-                Network.Backward(delta);
-
-                string? badLayer = FirstNonFiniteGradient();
-                if (badLayer is not null || !float.IsFinite(loss))
+                // The whole step holds the network's lock: a concurrent Predict waits instead of seeing half-updated weights.
+                lock (Network.SyncRoot)
                 {
-                    if (Options.OnDivergence == DivergencePolicy.Throw)
-                    {
-                        throw new TrainingDivergedException(epoch + 1, bi + 1, loss, badLayer);
-                    }
+                    var y = Network.Forward(x);
+                    float loss = Loss.Forward(y, labels);
+                    correct += CountCorrect(y, labels);
+                    Loss.Backward(y, labels, delta);
+                    Network.Backward(delta);
 
-                    skipped++;
+                    string? badLayer = FirstNonFiniteGradient();
+                    if (badLayer is not null || !float.IsFinite(loss))
+                    {
+                        if (Options.OnDivergence == DivergencePolicy.Throw)
+                        {
+                            throw new TrainingDivergedException(epoch + 1, bi + 1, loss, badLayer);
+                        }
+
+                        skipped++;
+                    }
+                    else
+                    {
+                        if (Options.GradientClipNorm is double clip)
+                        {
+                            ClipGradients(parameters, clip);
+                        }
+
+                        Optimizer.Step(parameters);
+                        lossSum += (double)loss * count;
+                        seen += count;
+                    }
                 }
-                else
-                {
-                    if (Options.GradientClipNorm is double clip)
-                    {
-                        ClipGradients(parameters, clip);
-                    }
 
-                    Optimizer.Step(parameters);
-                    lossSum += (double)loss * count;
-                    seen += count;
+                CompletedBatches = bi + 1;
+                foreach (var cb in _callbacks)
+                {
+                    cb.OnBatchEnd(this);
                 }
 
                 progress?.Report(new TrainingProgress(epoch + 1, Options.Epochs, bi + 1, batches, seen == 0 ? double.NaN : lossSum / seen, (double)correct / ((bi * b) + count)));
@@ -142,6 +188,7 @@ public sealed class Trainer
                 val?.Loss, val?.Accuracy, n / Math.Max(trainSeconds, 1e-9), clock.Elapsed, skipped);
             history.Add(metrics);
             CompletedEpochs = epoch + 1;
+            CompletedBatches = 0;
             var context = new EpochContext(this, metrics);
             foreach (var cb in _callbacks)
             {

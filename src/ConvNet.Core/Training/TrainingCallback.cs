@@ -8,4 +8,10 @@ public abstract class TrainingCallback
     public virtual void OnEpochEnd(EpochContext context)
     {
     }
+
+    /// <summary>Called after every batch (after the optimizer step); <see cref="Trainer.CompletedBatches"/> is current.</summary>
+    /// <param name="trainer">The trainer.</param>
+    public virtual void OnBatchEnd(Trainer trainer)
+    {
+    }
 }

@@ -86,7 +86,7 @@ public sealed class ModelSerializerTests : IDisposable
         ModelSerializer.Save(net, path);
         var original = File.ReadAllBytes(path);
         var changed = LeNet5.Modern(seed: 4);
-        FluentActions.Invoking(() => ModelSerializer.Save(changed, path, null, 0, s => new FailingStream(s, failAfter: 1000)))
+        FluentActions.Invoking(() => ModelSerializer.Save(changed, path, null, new ModelSerializer.Position(0, 0, 0), s => new FailingStream(s, failAfter: 1000)))
             .Should().Throw<IOException>();
         File.ReadAllBytes(path).Should().Equal(original);
         ModelSerializer.Load(path).Parameters[0].Value.ToArray().Should().Equal(net.Parameters[0].Value.ToArray());
