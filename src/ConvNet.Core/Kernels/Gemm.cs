@@ -3,13 +3,15 @@ using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace ConvNet.Kernels;
 
 /// <summary>
-/// Single-precision matrix product C = op(A)·op(B) (+ C when accumulating), row-major, with register-blocked
-/// <see cref="Vector{T}"/> FMA micro-kernels (4 rows × 2 vectors of C held in registers across the K loop), K blocked
-/// for cache, and a scalar tail. op(X) is X or Xᵀ; a transposed B is first copied into a per-thread scratch panel.
+/// Single-precision matrix product C = op(A)·op(B) (+ C when accumulating), row-major, with register-blocked FMA
+/// micro-kernels: 4 rows × 32 columns of C in <see cref="Vector512{T}"/> registers where AVX-512 is available, 4 rows ×
+/// 2 <see cref="Vector{T}"/> otherwise, single rows 4 vectors wide, K blocked for cache, and a scalar tail. A·Bᵀ (both
+/// operands contiguous along K) uses a dot-product kernel with 4 × 4 blocks; Aᵀ·Bᵀ copies B into a per-thread scratch.
 /// </summary>
 internal static class Gemm
 {
@@ -41,6 +43,12 @@ internal static class Gemm
                 }
             }
 
+            return;
+        }
+
+        if (transB && !transA)
+        {
+            MultiplyNT(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
             return;
         }
 
@@ -111,6 +119,11 @@ internal static class Gemm
             ref float c2 = ref Unsafe.Add(ref c1, ldc);
             ref float c3 = ref Unsafe.Add(ref c2, ldc);
             int j = 0;
+            if (Vector512.IsHardwareAccelerated)
+            {
+                j = Block4x32(ref a0, ref a1, ref a2, ref a3, ka, ref br, ldb, ref c0, ref c1, ref c2, ref c3, n, kc, accumulate);
+            }
+
             if (Vector.IsHardwareAccelerated)
             {
                 for (; j + (2 * v) <= n; j += 2 * v)
@@ -192,6 +205,32 @@ internal static class Gemm
             int j = 0;
             if (Vector.IsHardwareAccelerated)
             {
+                // One row: four independent accumulators so the FMA latency is hidden.
+                for (; j + (4 * v) <= n; j += 4 * v)
+                {
+                    Vector<float> s0, s1, s2, s3;
+                    if (accumulate)
+                    {
+                        s0 = Load(ref c0, j); s1 = Load(ref c0, j + v); s2 = Load(ref c0, j + (2 * v)); s3 = Load(ref c0, j + (3 * v));
+                    }
+                    else
+                    {
+                        s0 = s1 = s2 = s3 = Vector<float>.Zero;
+                    }
+
+                    for (int p = 0; p < kc; p++)
+                    {
+                        ref float bp = ref Unsafe.Add(ref br, (p * ldb) + j);
+                        var x = new Vector<float>(Unsafe.Add(ref a0, p * ka));
+                        s0 = Vector.FusedMultiplyAdd(x, Vector.LoadUnsafe(ref bp), s0);
+                        s1 = Vector.FusedMultiplyAdd(x, Vector.LoadUnsafe(ref bp, (nuint)v), s1);
+                        s2 = Vector.FusedMultiplyAdd(x, Vector.LoadUnsafe(ref bp, (nuint)(2 * v)), s2);
+                        s3 = Vector.FusedMultiplyAdd(x, Vector.LoadUnsafe(ref bp, (nuint)(3 * v)), s3);
+                    }
+
+                    Store(s0, ref c0, j); Store(s1, ref c0, j + v); Store(s2, ref c0, j + (2 * v)); Store(s3, ref c0, j + (3 * v));
+                }
+
                 for (; j + v <= n; j += v)
                 {
                     Vector<float> s0 = accumulate ? Load(ref c0, j) : Vector<float>.Zero;
@@ -210,6 +249,155 @@ internal static class Gemm
                 ScalarCell(ref a0, ka, ref br, ldb, j, kc, ref Unsafe.Add(ref c0, j), accumulate);
             }
         }
+    }
+
+    /// <summary>
+    /// The AVX-512 micro-kernel: a 4 × 32 block of C held in eight <see cref="Vector512{T}"/> registers across the K
+    /// loop (two B loads and four A broadcasts feed eight FMAs per step). Returns the first column it did not cover.
+    /// </summary>
+    private static int Block4x32(ref float a0, ref float a1, ref float a2, ref float a3, int ka, ref float br, int ldb,
+        ref float c0, ref float c1, ref float c2, ref float c3, int n, int kc, bool accumulate)
+    {
+        const int V = 16;
+        int j = 0;
+        for (; j + (2 * V) <= n; j += 2 * V)
+        {
+            Vector512<float> s00, s01, s10, s11, s20, s21, s30, s31;
+            if (accumulate)
+            {
+                s00 = Vector512.LoadUnsafe(ref c0, (nuint)j); s01 = Vector512.LoadUnsafe(ref c0, (nuint)(j + V));
+                s10 = Vector512.LoadUnsafe(ref c1, (nuint)j); s11 = Vector512.LoadUnsafe(ref c1, (nuint)(j + V));
+                s20 = Vector512.LoadUnsafe(ref c2, (nuint)j); s21 = Vector512.LoadUnsafe(ref c2, (nuint)(j + V));
+                s30 = Vector512.LoadUnsafe(ref c3, (nuint)j); s31 = Vector512.LoadUnsafe(ref c3, (nuint)(j + V));
+            }
+            else
+            {
+                s00 = s01 = s10 = s11 = s20 = s21 = s30 = s31 = Vector512<float>.Zero;
+            }
+
+            ref float bj = ref Unsafe.Add(ref br, j);
+            for (int p = 0; p < kc; p++)
+            {
+                ref float bp = ref Unsafe.Add(ref bj, p * ldb);
+                var b0 = Vector512.LoadUnsafe(ref bp);
+                var b1 = Vector512.LoadUnsafe(ref bp, V);
+                int off = p * ka;
+                var x = Vector512.Create(Unsafe.Add(ref a0, off));
+                s00 = Vector512.FusedMultiplyAdd(x, b0, s00); s01 = Vector512.FusedMultiplyAdd(x, b1, s01);
+                x = Vector512.Create(Unsafe.Add(ref a1, off));
+                s10 = Vector512.FusedMultiplyAdd(x, b0, s10); s11 = Vector512.FusedMultiplyAdd(x, b1, s11);
+                x = Vector512.Create(Unsafe.Add(ref a2, off));
+                s20 = Vector512.FusedMultiplyAdd(x, b0, s20); s21 = Vector512.FusedMultiplyAdd(x, b1, s21);
+                x = Vector512.Create(Unsafe.Add(ref a3, off));
+                s30 = Vector512.FusedMultiplyAdd(x, b0, s30); s31 = Vector512.FusedMultiplyAdd(x, b1, s31);
+            }
+
+            s00.StoreUnsafe(ref c0, (nuint)j); s01.StoreUnsafe(ref c0, (nuint)(j + V));
+            s10.StoreUnsafe(ref c1, (nuint)j); s11.StoreUnsafe(ref c1, (nuint)(j + V));
+            s20.StoreUnsafe(ref c2, (nuint)j); s21.StoreUnsafe(ref c2, (nuint)(j + V));
+            s30.StoreUnsafe(ref c3, (nuint)j); s31.StoreUnsafe(ref c3, (nuint)(j + V));
+        }
+
+        return j;
+    }
+
+    /// <summary>
+    /// C[m×n] (+)= A[m×k] · B[n×k]ᵀ with both operands read along k (dot-product form): 4 × 4 blocks of C, sixteen
+    /// vector accumulators across the k loop, one horizontal sum per cell at the end. No transposed copy is made.
+    /// </summary>
+    private static void MultiplyNT(int m, int n, int k, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
+        Span<float> c, int ldc, bool accumulate)
+    {
+        ref float ar = ref MemoryMarshal.GetReference(a);
+        ref float br = ref MemoryMarshal.GetReference(b);
+        int v = Vector<float>.Count;
+        int kv = Vector.IsHardwareAccelerated ? k - (k % v) : 0;
+        Span<float> sums = stackalloc float[16];
+        int i = 0;
+        for (; i + 4 <= m; i += 4)
+        {
+            int j = 0;
+            for (; j + 4 <= n && kv > 0; j += 4)
+            {
+                Dot4x4(ref Unsafe.Add(ref ar, i * lda), lda, ref Unsafe.Add(ref br, j * ldb), ldb, kv, sums);
+                for (int r = 0; r < 4; r++)
+                {
+                    for (int q = 0; q < 4; q++)
+                    {
+                        float s = sums[(r * 4) + q];
+                        for (int p = kv; p < k; p++)
+                        {
+                            s = MathF.FusedMultiplyAdd(a[((i + r) * lda) + p], b[((j + q) * ldb) + p], s);
+                        }
+
+                        ref float cell = ref c[((i + r) * ldc) + j + q];
+                        cell = accumulate ? cell + s : s;
+                    }
+                }
+            }
+
+            for (; j < n; j++)
+            {
+                for (int r = 0; r < 4; r++)
+                {
+                    DotCell(a.Slice((i + r) * lda, k), b.Slice(j * ldb, k), ref c[((i + r) * ldc) + j], accumulate);
+                }
+            }
+        }
+
+        for (; i < m; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                DotCell(a.Slice(i * lda, k), b.Slice(j * ldb, k), ref c[(i * ldc) + j], accumulate);
+            }
+        }
+    }
+
+    private static void Dot4x4(ref float a, int lda, ref float b, int ldb, int kv, Span<float> sums)
+    {
+        int v = Vector<float>.Count;
+        ref float a1 = ref Unsafe.Add(ref a, lda);
+        ref float a2 = ref Unsafe.Add(ref a1, lda);
+        ref float a3 = ref Unsafe.Add(ref a2, lda);
+        ref float b1 = ref Unsafe.Add(ref b, ldb);
+        ref float b2 = ref Unsafe.Add(ref b1, ldb);
+        ref float b3 = ref Unsafe.Add(ref b2, ldb);
+        Vector<float> s00 = default, s01 = default, s02 = default, s03 = default;
+        Vector<float> s10 = default, s11 = default, s12 = default, s13 = default;
+        Vector<float> s20 = default, s21 = default, s22 = default, s23 = default;
+        Vector<float> s30 = default, s31 = default, s32 = default, s33 = default;
+        for (int p = 0; p < kv; p += v)
+        {
+            var x0 = Vector.LoadUnsafe(ref a, (nuint)p);
+            var x1 = Vector.LoadUnsafe(ref a1, (nuint)p);
+            var x2 = Vector.LoadUnsafe(ref a2, (nuint)p);
+            var x3 = Vector.LoadUnsafe(ref a3, (nuint)p);
+            var y = Vector.LoadUnsafe(ref b, (nuint)p);
+            s00 = Vector.FusedMultiplyAdd(x0, y, s00); s10 = Vector.FusedMultiplyAdd(x1, y, s10);
+            s20 = Vector.FusedMultiplyAdd(x2, y, s20); s30 = Vector.FusedMultiplyAdd(x3, y, s30);
+            y = Vector.LoadUnsafe(ref b1, (nuint)p);
+            s01 = Vector.FusedMultiplyAdd(x0, y, s01); s11 = Vector.FusedMultiplyAdd(x1, y, s11);
+            s21 = Vector.FusedMultiplyAdd(x2, y, s21); s31 = Vector.FusedMultiplyAdd(x3, y, s31);
+            y = Vector.LoadUnsafe(ref b2, (nuint)p);
+            s02 = Vector.FusedMultiplyAdd(x0, y, s02); s12 = Vector.FusedMultiplyAdd(x1, y, s12);
+            s22 = Vector.FusedMultiplyAdd(x2, y, s22); s32 = Vector.FusedMultiplyAdd(x3, y, s32);
+            y = Vector.LoadUnsafe(ref b3, (nuint)p);
+            s03 = Vector.FusedMultiplyAdd(x0, y, s03); s13 = Vector.FusedMultiplyAdd(x1, y, s13);
+            s23 = Vector.FusedMultiplyAdd(x2, y, s23); s33 = Vector.FusedMultiplyAdd(x3, y, s33);
+        }
+
+        sums[0] = Vector.Sum(s00); sums[1] = Vector.Sum(s01); sums[2] = Vector.Sum(s02); sums[3] = Vector.Sum(s03);
+        sums[4] = Vector.Sum(s10); sums[5] = Vector.Sum(s11); sums[6] = Vector.Sum(s12); sums[7] = Vector.Sum(s13);
+        sums[8] = Vector.Sum(s20); sums[9] = Vector.Sum(s21); sums[10] = Vector.Sum(s22); sums[11] = Vector.Sum(s23);
+        sums[12] = Vector.Sum(s30); sums[13] = Vector.Sum(s31); sums[14] = Vector.Sum(s32); sums[15] = Vector.Sum(s33);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void DotCell(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ref float c, bool accumulate)
+    {
+        float s = System.Numerics.Tensors.TensorPrimitives.Dot(x, y);
+        c = accumulate ? c + s : s;
     }
 
     /// <summary>The reference order for one cell: s = c (or 0); s = fma(a[p], b[p, j], s) for p = 0..kc−1.</summary>

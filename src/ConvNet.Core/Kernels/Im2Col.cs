@@ -1,6 +1,8 @@
 using System;
 using System.Diagnostics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace ConvNet.Kernels;
 
@@ -33,11 +35,15 @@ internal readonly record struct ConvGeometry(
 /// </summary>
 internal static class Im2Col
 {
-    public static void Forward(ReadOnlySpan<float> x, Span<float> col, in ConvGeometry g)
+    public static void Forward(ReadOnlySpan<float> x, Span<float> col, in ConvGeometry g) => Forward(x, col, g, g.OutputVolume);
+
+    /// <summary>As <see cref="Forward(ReadOnlySpan{float}, Span{float}, in ConvGeometry)"/>, with the rows of col
+    /// <paramref name="ld"/> apart (several samples side by side: col[:, s·OV .. (s+1)·OV]).</summary>
+    public static void Forward(ReadOnlySpan<float> x, Span<float> col, in ConvGeometry g, int ld)
     {
         Debug.Assert(x.Length >= g.C * g.InputVolume);
-        Debug.Assert(col.Length >= g.ColumnRows * g.OutputVolume);
         int ov = g.OutputVolume;
+        Debug.Assert(col.Length >= ((g.ColumnRows - 1) * ld) + ov);
         int row = 0;
         for (int c = 0; c < g.C; c++)
         {
@@ -48,7 +54,7 @@ internal static class Im2Col
                 {
                     for (int kw = 0; kw < g.KW; kw++, row++)
                     {
-                        Span<float> dst = col.Slice(row * ov, ov);
+                        Span<float> dst = col.Slice(row * ld, ov);
                         int o = 0;
                         for (int od = 0; od < g.OD; od++)
                         {
@@ -71,13 +77,38 @@ internal static class Im2Col
                                     // Contiguous run: zeros where w0 + ow is outside [0, W).
                                     int lo = Math.Clamp(-w0, 0, g.OW);
                                     int hi = Math.Clamp(g.W - w0, lo, g.OW);
-                                    dst.Slice(o, lo).Clear();
-                                    if (hi > lo)
+                                    // Contiguous run; short runs (small maps) are copied element by element, which
+                                    // beats the call overhead of Span.CopyTo/Clear.
+                                    if (g.OW <= 16)
                                     {
-                                        src.Slice(w0 + lo, hi - lo).CopyTo(dst.Slice(o + lo));
+                                        ref float d0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(dst), o);
+                                        ref float s0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(src), w0);
+                                        for (int ow = 0; ow < lo; ow++)
+                                        {
+                                            Unsafe.Add(ref d0, ow) = 0f;
+                                        }
+
+                                        for (int ow = lo; ow < hi; ow++)
+                                        {
+                                            Unsafe.Add(ref d0, ow) = Unsafe.Add(ref s0, ow);
+                                        }
+
+                                        for (int ow = hi; ow < g.OW; ow++)
+                                        {
+                                            Unsafe.Add(ref d0, ow) = 0f;
+                                        }
+                                    }
+                                    else
+                                    {
+                                        dst.Slice(o, lo).Clear();
+                                        if (hi > lo)
+                                        {
+                                            src.Slice(w0 + lo, hi - lo).CopyTo(dst.Slice(o + lo));
+                                        }
+
+                                        dst.Slice(o + hi, g.OW - hi).Clear();
                                     }
 
-                                    dst.Slice(o + hi, g.OW - hi).Clear();
                                     o += g.OW;
                                 }
                                 else
@@ -96,8 +127,12 @@ internal static class Im2Col
         }
     }
 
-    /// <summary>The adjoint of <see cref="Forward"/>: dx[...] += dcol[...] over every receptive field (dx is cleared first).</summary>
-    public static void Backward(ReadOnlySpan<float> col, Span<float> dx, in ConvGeometry g)
+    /// <summary>The adjoint of im2col: dx[...] += dcol[...] over every receptive field (dx is cleared first).</summary>
+    public static void Backward(ReadOnlySpan<float> col, Span<float> dx, in ConvGeometry g) => Backward(col, dx, g, g.OutputVolume);
+
+    /// <summary>As <see cref="Backward(ReadOnlySpan{float}, Span{float}, in ConvGeometry)"/>, with the rows of col
+    /// <paramref name="ld"/> apart.</summary>
+    public static void Backward(ReadOnlySpan<float> col, Span<float> dx, in ConvGeometry g, int ld)
     {
         Debug.Assert(dx.Length >= g.C * g.InputVolume);
         int ov = g.OutputVolume;
@@ -112,7 +147,7 @@ internal static class Im2Col
                 {
                     for (int kw = 0; kw < g.KW; kw++, row++)
                     {
-                        ReadOnlySpan<float> src = col.Slice(row * ov, ov);
+                        ReadOnlySpan<float> src = col.Slice(row * ld, ov);
                         int o = 0;
                         for (int od = 0; od < g.OD; od++)
                         {

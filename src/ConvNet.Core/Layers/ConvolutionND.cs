@@ -28,8 +28,10 @@ public abstract class ConvolutionND : Layer
     private readonly Parameter[] _parameters;
     private readonly ForwardWork _forwardWork;
     private readonly BackwardWork _backwardWork;
+    private const int MaxColumnFloats = 1 << 21; // im2col of several samples side by side, up to 8 MiB per chunk
     private float[][] _cols = [];
     private float[][] _dcols = [];
+    private float[][] _ys = [];
     private float[][] _dw = [];
     private float[][] _db = [];
 
@@ -199,8 +201,9 @@ public abstract class ConvolutionND : Layer
         var g = Geometry(input.Shape);
         int n = input.Shape[0];
         int chunks = Chunks(n);
-        EnsureBuffers(chunks, g, backward: false);
-        _forwardWork.Set(input, output, g, n, chunks);
+        int group = GroupSize(g, n, chunks);
+        EnsureBuffers(chunks, g, backward: false, group);
+        _forwardWork.Set(input, output, g, n, chunks, group);
         WorkerPool.Run(_forwardWork, chunks, DegreeOfParallelism);
         _forwardWork.Clear();
     }
@@ -211,8 +214,9 @@ public abstract class ConvolutionND : Layer
         var g = Geometry(input.Shape);
         int n = input.Shape[0];
         int chunks = Chunks(n);
-        EnsureBuffers(chunks, g, backward: true);
-        _backwardWork.Set(input, outputGradient, inputGradient, g, n, chunks);
+        int group = GroupSize(g, n, chunks);
+        EnsureBuffers(chunks, g, backward: true, group);
+        _backwardWork.Set(input, outputGradient, inputGradient, g, n, chunks, group);
         WorkerPool.Run(_backwardWork, chunks, DegreeOfParallelism);
         _backwardWork.Clear();
 
@@ -260,10 +264,19 @@ public abstract class ConvolutionND : Layer
             s[0], s[1], s[2], d[0], d[1], d[2], pb[0], pb[1], pb[2]);
     }
 
-    private void EnsureBuffers(int chunks, in ConvGeometry g, bool backward)
+    /// <summary>How many samples one GEMM covers: as many as fit in <see cref="MaxColumnFloats"/>, at most a chunk.</summary>
+    private static int GroupSize(in ConvGeometry g, int batch, int chunks)
     {
-        int colLength = g.ColumnRows * g.OutputVolume;
+        int perSample = Math.Max(1, g.ColumnRows * g.OutputVolume);
+        int chunkSize = (batch + chunks - 1) / chunks;
+        return Math.Clamp(MaxColumnFloats / perSample, 1, chunkSize);
+    }
+
+    private void EnsureBuffers(int chunks, in ConvGeometry g, bool backward, int group)
+    {
+        int colLength = g.ColumnRows * g.OutputVolume * group;
         Grow(ref _cols, chunks, colLength);
+        Grow(ref _ys, chunks, OutChannels * g.OutputVolume * group);
         if (backward)
         {
             Grow(ref _dcols, chunks, colLength);
@@ -326,38 +339,57 @@ public abstract class ConvolutionND : Layer
         private ConvGeometry _g;
         private int _n;
         private int _chunks;
+        private int _group;
 
-        public void Set(Tensor x, Tensor y, in ConvGeometry g, int n, int chunks)
+        public void Set(Tensor x, Tensor y, in ConvGeometry g, int n, int chunks, int group)
         {
             _x = x;
             _y = y;
             _g = g;
             _n = n;
             _chunks = chunks;
+            _group = group;
         }
 
         public void Clear() => _x = _y = null;
 
+        /// <summary>
+        /// For each group of samples in this chunk: im2col them side by side, one GEMM Y = W·col over all of them, then
+        /// scatter Y back to [N, Q, OV] adding b_q.
+        /// </summary>
         public override void Execute(int index)
         {
             var g = _g;
-            int inVol = g.C * g.InputVolume, outVol = layer.OutChannels * g.OutputVolume, ck = g.ColumnRows, ov = g.OutputVolume;
-            Span<float> col = layer._cols[index].AsSpan(0, ck * ov);
+            int q = layer.OutChannels, inVol = g.C * g.InputVolume, outVol = q * g.OutputVolume, ck = g.ColumnRows, ov = g.OutputVolume;
             ReadOnlySpan<float> w = layer.Weight.Value.AsSpan();
             ReadOnlySpan<float> b = layer.Bias is null ? default : layer.Bias.Value.AsSpan();
             var (start, end) = ChunkRange(index, _chunks, _n);
-            for (int s = start; s < end; s++)
+            for (int s0 = start; s0 < end; s0 += _group)
             {
-                ReadOnlySpan<float> x = _x!.AsSpan().Slice(s * inVol, inVol);
-                Span<float> y = _y!.AsSpan().Slice(s * outVol, outVol);
-                Im2Col.Forward(x, col, g);
-                Gemm.Multiply(false, false, layer.OutChannels, ov, ck, w, ck, col, ov, y, ov, accumulate: false);
-                if (!b.IsEmpty)
+                int count = Math.Min(_group, end - s0), ld = count * ov;
+                Span<float> col = layer._cols[index].AsSpan(0, ck * ld);
+                Span<float> y = layer._ys[index].AsSpan(0, q * ld);
+                for (int s = 0; s < count; s++)
                 {
-                    for (int q = 0; q < layer.OutChannels; q++)
+                    Im2Col.Forward(_x!.AsSpan().Slice((s0 + s) * inVol, inVol), col[(s * ov)..], g, ld);
+                }
+
+                Gemm.Multiply(false, false, q, ld, ck, w, ck, col, ld, y, ld, accumulate: false);
+                for (int s = 0; s < count; s++)
+                {
+                    Span<float> dst = _y!.AsSpan().Slice((s0 + s) * outVol, outVol);
+                    for (int j = 0; j < q; j++)
                     {
-                        Span<float> row = y.Slice(q * ov, ov);
-                        TensorPrimitives.Add(row, b[q], row);
+                        ReadOnlySpan<float> src = y.Slice((j * ld) + (s * ov), ov);
+                        Span<float> row = dst.Slice(j * ov, ov);
+                        if (b.IsEmpty)
+                        {
+                            src.CopyTo(row);
+                        }
+                        else
+                        {
+                            TensorPrimitives.Add(src, b[j], row);
+                        }
                     }
                 }
             }
@@ -372,8 +404,9 @@ public abstract class ConvolutionND : Layer
         private ConvGeometry _g;
         private int _n;
         private int _chunks;
+        private int _group;
 
-        public void Set(Tensor x, Tensor dy, Tensor? dx, in ConvGeometry g, int n, int chunks)
+        public void Set(Tensor x, Tensor dy, Tensor? dx, in ConvGeometry g, int n, int chunks, int group)
         {
             _x = x;
             _dy = dy;
@@ -381,6 +414,7 @@ public abstract class ConvolutionND : Layer
             _g = g;
             _n = n;
             _chunks = chunks;
+            _group = group;
         }
 
         public void Clear() => _x = _dy = _dx = null;
@@ -389,33 +423,47 @@ public abstract class ConvolutionND : Layer
         {
             var g = _g;
             int q = layer.OutChannels, inVol = g.C * g.InputVolume, outVol = q * g.OutputVolume, ck = g.ColumnRows, ov = g.OutputVolume;
-            Span<float> col = layer._cols[index].AsSpan(0, ck * ov);
-            Span<float> dcol = layer._dcols[index].AsSpan(0, ck * ov);
             Span<float> dw = layer._dw[index].AsSpan(0, layer.Weight.Value.Length);
             Span<float> db = layer._db[index].AsSpan(0, q);
             ReadOnlySpan<float> w = layer.Weight.Value.AsSpan();
             db.Clear();
             var (start, end) = ChunkRange(index, _chunks, _n);
-            for (int s = start; s < end; s++)
+            for (int s0 = start; s0 < end; s0 += _group)
             {
-                ReadOnlySpan<float> x = _x!.AsSpan().Slice(s * inVol, inVol);
-                ReadOnlySpan<float> dy = _dy!.AsSpan().Slice(s * outVol, outVol);
+                int count = Math.Min(_group, end - s0), ld = count * ov;
+                Span<float> col = layer._cols[index].AsSpan(0, ck * ld);
+                Span<float> dyCol = layer._ys[index].AsSpan(0, q * ld);
 
-                // ∂E/∂w_qp = y_p *valid rot180(δ_q)  ⇔  dW += δ · colᵀ
-                Im2Col.Forward(x, col, g);
-                Gemm.Multiply(false, true, q, ck, ov, dy, ov, col, ov, dw, ck, accumulate: s > start);
-
-                // ∂E/∂b_q = Σ_i (δ_q)_i
-                for (int j = 0; j < q; j++)
+                // Gather δ of the group as [Q, count·OV] and im2col the inputs side by side.
+                for (int s = 0; s < count; s++)
                 {
-                    db[j] += TensorPrimitives.Sum(dy.Slice(j * ov, ov));
+                    ReadOnlySpan<float> dys = _dy!.AsSpan().Slice((s0 + s) * outVol, outVol);
+                    for (int j = 0; j < q; j++)
+                    {
+                        dys.Slice(j * ov, ov).CopyTo(dyCol.Slice((j * ld) + (s * ov), ov));
+                    }
+
+                    Im2Col.Forward(_x!.AsSpan().Slice((s0 + s) * inVol, inVol), col[(s * ov)..], g, ld);
                 }
 
-                // δ_p = Σ_q δ_q *full w_qp  ⇔  col(δx) = Wᵀ · δ, then col2im
+                // ∂E/∂w_qp = Σ_n y_p *valid rot180(δ_q)  ⇔  dW += δ · colᵀ (one product over the whole group)
+                Gemm.Multiply(false, true, q, ck, ld, dyCol, ld, col, ld, dw, ck, accumulate: s0 > start);
+
+                // ∂E/∂b_q = Σ_n Σ_i (δ_q)_i
+                for (int j = 0; j < q; j++)
+                {
+                    db[j] += TensorPrimitives.Sum(dyCol.Slice(j * ld, ld));
+                }
+
+                // δ_p = Σ_q δ_q *full w_qp  ⇔  col(δx) = Wᵀ · δ, then col2im per sample
                 if (_dx is not null)
                 {
-                    Gemm.Multiply(true, false, ck, ov, q, w, ck, dy, ov, dcol, ov, accumulate: false);
-                    Im2Col.Backward(dcol, _dx.AsSpan().Slice(s * inVol, inVol), g);
+                    Span<float> dcol = layer._dcols[index].AsSpan(0, ck * ld);
+                    Gemm.Multiply(true, false, ck, ld, q, w, ck, dyCol, ld, dcol, ld, accumulate: false);
+                    for (int s = 0; s < count; s++)
+                    {
+                        Im2Col.Backward(dcol[(s * ov)..], _dx.AsSpan().Slice((s0 + s) * inVol, inVol), g, ld);
+                    }
                 }
             }
         }

@@ -1,4 +1,6 @@
 using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace ConvNet.Layers;
 
@@ -36,6 +38,12 @@ public abstract class MaxPool : PoolingND
 
         ReadOnlySpan<float> x = input.AsSpan();
         Span<float> y = output.AsSpan();
+        if (g.PD == 0 && g.PH == 0 && g.PW == 0 && g.KD == 1 && g.KH == 2 && g.KW == 2)
+        {
+            Forward2x2(x, y, g);
+            return;
+        }
+
         int o = 0;
         for (int plane = 0; plane < g.Planes; plane++)
         {
@@ -77,6 +85,50 @@ public abstract class MaxPool : PoolingND
                 }
             }
         }
+    }
+
+    /// <summary>The common 2×2 window without padding: no clipping, four loads and three compares per output, same
+    /// tie rule (first maximum in row-major order).</summary>
+    private void Forward2x2(ReadOnlySpan<float> x, Span<float> y, in PoolGeometry g)
+    {
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        ref float yr = ref MemoryMarshal.GetReference(y);
+        ref int ar = ref MemoryMarshal.GetArrayDataReference(_argmax);
+        int o = 0;
+        for (int plane = 0; plane < g.Planes; plane++)
+        {
+            ref float xp = ref Unsafe.Add(ref xr, plane * g.InputPlane);
+            for (int od = 0; od < g.OD; od++)
+            {
+                int d = od * g.SD;
+                for (int oh = 0; oh < g.OH; oh++)
+                {
+                    int row0 = ((d * g.H) + (oh * g.SH)) * g.W, row1 = row0 + g.W;
+                    for (int ow = 0; ow < g.OW; ow++, o++)
+                    {
+                        int c0 = row0 + (ow * g.SW), c2 = row1 + (ow * g.SW);
+                        // Branch-free (the comparisons are data-dependent and would mispredict half the time):
+                        // a −1/0 mask from the comparison selects the bits of the new maximum and its index.
+                        float best = Unsafe.Add(ref xp, c0);
+                        int arg = c0;
+                        Take(ref best, ref arg, Unsafe.Add(ref xp, c0 + 1), c0 + 1);
+                        Take(ref best, ref arg, Unsafe.Add(ref xp, c2), c2);
+                        Take(ref best, ref arg, Unsafe.Add(ref xp, c2 + 1), c2 + 1);
+                        Unsafe.Add(ref yr, o) = best;
+                        Unsafe.Add(ref ar, o) = arg;
+                    }
+                }
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Take(ref float best, ref int arg, float v, int index)
+    {
+        int mask = -Unsafe.BitCast<bool, byte>(v > best);
+        int bits = BitConverter.SingleToInt32Bits(best);
+        best = BitConverter.Int32BitsToSingle(bits ^ ((bits ^ BitConverter.SingleToInt32Bits(v)) & mask));
+        arg ^= (arg ^ index) & mask;
     }
 
     /// <inheritdoc />

@@ -1,4 +1,5 @@
 using System;
+using System.Numerics;
 using System.Numerics.Tensors;
 
 namespace ConvNet.Layers;
@@ -31,7 +32,18 @@ public sealed class ReLU : Layer
 
         ReadOnlySpan<float> x = input.AsSpan(), dy = outputGradient.AsSpan();
         Span<float> dx = inputGradient.AsSpan();
-        for (int i = 0; i < dx.Length; i++)
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            // dx = x ≥ 0 ? dy : 0, a vector at a time (NaN inputs compare false and pass no gradient).
+            for (; i <= dx.Length - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                var mask = Vector.GreaterThanOrEqual(new Vector<float>(x[i..]), Vector<float>.Zero);
+                Vector.ConditionalSelect(mask, new Vector<float>(dy[i..]), Vector<float>.Zero).CopyTo(dx[i..]);
+            }
+        }
+
+        for (; i < dx.Length; i++)
         {
             dx[i] = x[i] >= 0f ? dy[i] : 0f;
         }

@@ -1,4 +1,5 @@
 using System;
+using System.Numerics;
 using System.Numerics.Tensors;
 
 namespace ConvNet.Layers;
@@ -32,11 +33,20 @@ public sealed class Sigmoid : Layer
         ReadOnlySpan<float> y = output.AsSpan(), dy = outputGradient.AsSpan();
         Span<float> dx = inputGradient.AsSpan();
 
-        // dx = dy · y · (1 − y) = dy·y − dy·y·y
-        TensorPrimitives.Multiply(dy, y, dx);
-        for (int i = 0; i < dx.Length; i++)
+        // dx = dy · y · (1 − y)
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
         {
-            dx[i] -= dx[i] * y[i];
+            for (; i <= dx.Length - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                var f = new Vector<float>(y[i..]);
+                (new Vector<float>(dy[i..]) * f * (Vector<float>.One - f)).CopyTo(dx[i..]);
+            }
+        }
+
+        for (; i < dx.Length; i++)
+        {
+            dx[i] = dy[i] * y[i] * (1f - y[i]);
         }
     }
 }

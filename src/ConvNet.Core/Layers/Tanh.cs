@@ -30,9 +30,9 @@ public sealed class Tanh : Layer
 
         ReadOnlySpan<float> y = output.AsSpan(), dy = outputGradient.AsSpan();
         Span<float> dx = inputGradient.AsSpan();
-        for (int i = 0; i < dx.Length; i++)
-        {
-            dx[i] = dy[i] * (1f - (y[i] * y[i]));
-        }
+        // dx = dy − dy·y²
+        TensorPrimitives.Multiply(y, y, dx);
+        TensorPrimitives.Multiply(dx, dy, dx);
+        TensorPrimitives.Subtract(dy, dx, dx);
     }
 }
