@@ -28,9 +28,18 @@ public class ConvolutionBenchmarks
         _g = Fill(rng, Product(_gs));
         var outShape = Convolution.OutputShape(_fs, _gs, _mode);
         _out = new float[Product(outShape)];
-        double macs = (double)Product(outShape) * Product(_gs);
-        ThroughputColumn.Register(nameof(Simd), $"Case={Case}", 2 * macs, "GFLOP/s");
-        ThroughputColumn.Register(nameof(ScalarLoop), $"Case={Case}", 2 * macs, "GFLOP/s");
+    }
+
+    public static (double, string) WorkOf(string method, Func<string, object?> parameter)
+    {
+        _ = method;
+        (int[] f, int[] g, ConvolutionMode m) = (string)parameter(nameof(Case))! switch
+        {
+            "2D 256x256 k5 valid" => (new[] { 256, 256 }, new[] { 5, 5 }, ConvolutionMode.Valid),
+            "1D 65536 k31 full" => (new[] { 65536 }, new[] { 31 }, ConvolutionMode.Full),
+            _ => (new[] { 32, 32, 32 }, new[] { 3, 3, 3 }, ConvolutionMode.Same),
+        };
+        return (2.0 * Product(Convolution.OutputShape(f, g, m)) * Product(g), "GFLOP/s");
     }
 
     [Benchmark]

@@ -20,11 +20,13 @@ public class GemmBenchmarks
         _a = ConvolutionBenchmarks.Fill(rng, N * N);
         _b = ConvolutionBenchmarks.Fill(rng, N * N);
         _c = new float[N * N];
-        double flops = 2.0 * N * N * N;
-        foreach (var name in new[] { nameof(Ours), nameof(TensorPrimitivesRows) })
-        {
-            ThroughputColumn.Register(name, $"N={N}", flops, "GFLOP/s");
-        }
+    }
+
+    public static (double, string) WorkOf(string method, Func<string, object?> parameter)
+    {
+        _ = method;
+        double n = (int)parameter(nameof(N))!;
+        return (2 * n * n * n, "GFLOP/s");
     }
 
     [Benchmark]
@@ -61,8 +63,13 @@ public class NaiveGemmBenchmarks
         _a = ConvolutionBenchmarks.Fill(rng, N * N);
         _b = ConvolutionBenchmarks.Fill(rng, N * N);
         _c = new float[N * N];
-        ThroughputColumn.Register(nameof(OursVsNaive), $"N={N}", 2.0 * N * N * N, "GFLOP/s");
-        ThroughputColumn.Register(nameof(Naive), $"N={N}", 2.0 * N * N * N, "GFLOP/s");
+    }
+
+    public static (double, string) WorkOf(string method, Func<string, object?> parameter)
+    {
+        _ = method;
+        double n = (int)parameter(nameof(N))!;
+        return (2 * n * n * n, "GFLOP/s");
     }
 
     [Benchmark]

@@ -35,17 +35,22 @@ public class LayerBenchmarks
         _y = _layer.Forward(_x);
         _dy = Tensor.FromData(ConvolutionBenchmarks.Fill(rng, _y.Length), _y.Shape.ToArray());
         _dx = new Tensor(shape);
-        string p = $"Case={Case}, Threads={Threads}";
-        if (macs > 0)
+        _ = macs;
+    }
+
+    /// <summary>Multiply-adds of the forward pass (backward: twice that again), or images for layers without products.</summary>
+    public static (double, string) WorkOf(string method, Func<string, object?> parameter)
+    {
+        double macs = (string)parameter(nameof(Case))! switch
         {
-            ThroughputColumn.Register(nameof(Forward), p, 2 * macs, "GFLOP/s");
-            ThroughputColumn.Register(nameof(ForwardBackward), p, 6 * macs, "GFLOP/s");
-        }
-        else
-        {
-            ThroughputColumn.Register(nameof(Forward), p, shape[0], "img/s");
-            ThroughputColumn.Register(nameof(ForwardBackward), p, shape[0], "img/s");
-        }
+            "conv N64 1->6 28x28 k5 pad2" => 64.0 * 6 * 28 * 28 * 25,
+            "conv N64 6->16 12x12 k5 C3" => 64.0 * 60 * 8 * 8 * 25,
+            "conv N64 6->16 12x12 k5 full" => 64.0 * 96 * 8 * 8 * 25,
+            "conv N16 64->64 56x56 k3 same" => 16.0 * 64 * 64 * 56 * 56 * 9,
+            "fc N64 400->120" => 64.0 * 400 * 120,
+            _ => 0,
+        };
+        return macs == 0 ? (64, "img/s") : ((method == nameof(Forward) ? 2 : 6) * macs, "GFLOP/s");
     }
 
     [Benchmark]

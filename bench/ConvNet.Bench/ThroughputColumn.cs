@@ -1,5 +1,6 @@
-using System.Collections.Concurrent;
+using System;
 using System.Globalization;
+using System.Reflection;
 using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
@@ -12,7 +13,6 @@ namespace ConvNet.Bench;
 /// </summary>
 public sealed class ThroughputColumn : IColumn
 {
-    private static readonly ConcurrentDictionary<string, (double Work, string Unit)> Work = new();
 
     public string Id => nameof(ThroughputColumn);
 
@@ -30,22 +30,29 @@ public sealed class ThroughputColumn : IColumn
 
     public string Legend => "GFLOP/s (2 per multiply-add) or img/s at the median time";
 
-    /// <summary>Registers the work of one benchmark case: flops or images per invocation.</summary>
-    public static void Register(string benchmark, string parameters, double work, string unit) => Work[benchmark + "|" + parameters] = (work, unit);
-
+    /// <summary>
+    /// The work of one case, computed in the host process from the benchmark's parameters: each benchmark class has a
+    /// static <c>WorkOf(string method, Func&lt;string, object?&gt; parameter)</c> returning (flops or images, unit).
+    /// </summary>
     public string GetValue(Summary summary, BenchmarkCase benchmarkCase)
     {
-        string key = benchmarkCase.Descriptor.WorkloadMethod.Name + "|" + benchmarkCase.Parameters.DisplayInfo;
         var report = summary[benchmarkCase];
-        if (!Work.TryGetValue(key, out var w) || report?.ResultStatistics is null)
+        var workOf = benchmarkCase.Descriptor.Type.GetMethod("WorkOf", BindingFlags.Public | BindingFlags.Static);
+        if (workOf is null || report?.ResultStatistics is null)
+        {
+            return "-";
+        }
+
+        Func<string, object?> parameter = name => benchmarkCase.Parameters[name];
+        if (workOf.Invoke(null, [benchmarkCase.Descriptor.WorkloadMethod.Name, parameter]) is not ValueTuple<double, string> w || w.Item1 <= 0)
         {
             return "-";
         }
 
         double seconds = report.ResultStatistics.Median * 1e-9;
-        return w.Unit == "GFLOP/s"
-            ? (w.Work / seconds / 1e9).ToString("F1", CultureInfo.InvariantCulture) + " GFLOP/s"
-            : (w.Work / seconds).ToString("N0", CultureInfo.InvariantCulture) + " img/s";
+        return w.Item2 == "GFLOP/s"
+            ? (w.Item1 / seconds / 1e9).ToString("F1", CultureInfo.InvariantCulture) + " GFLOP/s"
+            : (w.Item1 / seconds).ToString("N0", CultureInfo.InvariantCulture) + " img/s";
     }
 
     public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style) => GetValue(summary, benchmarkCase);
