@@ -37,6 +37,7 @@ public static class Program
 
     private static readonly Option<int?> LimitOption = new("--limit") { Description = "Use only the first N training images (quick runs).", Recursive = true };
     private static readonly Option<FileInfo?> SaveOption = new("--save") { Description = "Save the trained model (safetensors) to this path.", Recursive = true };
+    private static readonly Option<FileInfo?> OnnxOption = new("--export-onnx") { Description = "Also export the trained model to ONNX (opset 13) at this path.", Recursive = true };
     private static readonly Option<FileInfo> LoadOption = new("--load") { Description = "A model saved with --save.", Required = true };
     private static readonly Option<int> IndexOption = new("--index") { Description = "Index of the test image to classify.", DefaultValueFactory = _ => 0 };
     private static readonly Option<int> CountOption = new("--count") { Description = "How many test images to classify, from --index.", DefaultValueFactory = _ => 1 };
@@ -45,7 +46,7 @@ public static class Program
     {
         ModelOption.AcceptOnlyFromAmong("modern", "classic", "classic-sigmoid");
         var root = new RootCommand("LeNet-5 on Fashion-MNIST with ConvNet: train (default), evaluate, predict.");
-        foreach (var o in new Option[] { DataOption, EpochsOption, BatchOption, LrOption, MomentumOption, DecayOption, SeedOption, ThreadsOption, ModelOption, LimitOption, SaveOption })
+        foreach (var o in new Option[] { DataOption, EpochsOption, BatchOption, LrOption, MomentumOption, DecayOption, SeedOption, ThreadsOption, ModelOption, LimitOption, SaveOption, OnnxOption })
         {
             root.Options.Add(o);
         }
@@ -146,6 +147,12 @@ public static class Program
         {
             ModelSerializer.Save(network, save.FullName);
             Console.WriteLine($"Saved the model to {save.FullName}");
+        }
+
+        if (parse.GetValue(OnnxOption) is FileInfo onnx)
+        {
+            ConvNet.Onnx.OnnxExporter.Export(network, onnx.FullName);
+            Console.WriteLine($"Exported ONNX (opset {ConvNet.Onnx.OnnxExporter.Opset}) to {onnx.FullName}");
         }
 
         return 0;

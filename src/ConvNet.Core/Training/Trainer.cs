@@ -273,8 +273,22 @@ public sealed class Trainer
 
         if (Options.Shuffle)
         {
-            new Random(HashCode.Combine(Options.Seed, epoch, 0x5EED)).Shuffle(order);
+            new Random(EpochSeed(Options.Seed, epoch)).Shuffle(order);
         }
+    }
+
+    /// <summary>
+    /// A fixed mix of (seed, epoch) — SplitMix64's finalizer — so the order is the same in every process
+    /// (<see cref="HashCode"/> is randomized per process and must not be used here).
+    /// </summary>
+    internal static int EpochSeed(int seed, int epoch)
+    {
+        ulong z = ((ulong)(uint)seed << 32) | (uint)epoch;
+        z += 0x9E3779B97F4A7C15UL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        z ^= z >> 31;
+        return (int)(z & int.MaxValue);
     }
 
     private (Tensor X, Tensor Delta) Buffers(int count)

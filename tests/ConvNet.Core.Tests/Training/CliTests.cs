@@ -44,10 +44,12 @@ public sealed class CliTests : IDisposable
     public void One_epoch_on_500_images_saves_a_loadable_model_and_evaluate_and_predict_use_it()
     {
         string model = Path.Combine(_dir, "lenet.safetensors");
-        var (exit, output, err) = Run("train", "--epochs", "1", "--limit", "500", "--save", model, "--threads", "1");
+        string onnx = Path.Combine(_dir, "lenet.onnx");
+        var (exit, output, err) = Run("train", "--epochs", "1", "--limit", "500", "--save", model, "--threads", "1", "--export-onnx", onnx);
         exit.Should().Be(0, err);
         output.Should().Contain("Final test accuracy");
         File.Exists(model).Should().BeTrue();
+        new FileInfo(onnx).Length.Should().BeGreaterThan(200_000);
         ModelSerializer.Load(model).ParameterCount.Should().Be(61706);
 
         var eval = Run("evaluate", "--load", model);
@@ -56,6 +58,15 @@ public sealed class CliTests : IDisposable
         var predict = Run("predict", "--load", model, "--index", "3", "--count", "2");
         predict.Exit.Should().Be(0, predict.Err);
         predict.Out.Should().Contain("image 3:").And.Contain("image 4:");
+    }
+
+    [Fact]
+    public void Two_processes_with_the_same_seed_and_threads_save_byte_identical_models()
+    {
+        string a = Path.Combine(_dir, "a.safetensors"), b = Path.Combine(_dir, "b.safetensors");
+        Run("train", "--epochs", "1", "--limit", "300", "--seed", "5", "--threads", "2", "--save", a).Exit.Should().Be(0);
+        Run("train", "--epochs", "1", "--limit", "300", "--seed", "5", "--threads", "2", "--save", b).Exit.Should().Be(0);
+        File.ReadAllBytes(a).Should().Equal(File.ReadAllBytes(b));
     }
 
     [Fact]
