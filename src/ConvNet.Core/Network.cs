@@ -23,6 +23,7 @@ public sealed class Network
     private readonly List<int[]> _shapes = [];
     private readonly Dictionary<int, Workspace> _workspaces = [];
     private readonly Lock _sync = new();
+    private Parameter[]? _parameters;
     private Workspace? _current;
     private Tensor? _lastInput;
     private bool _backwardPending;
@@ -61,18 +62,23 @@ public sealed class Network
     /// <summary>The layers, first to last.</summary>
     public IReadOnlyList<Layer> Layers => _layers;
 
-    /// <summary>Every trainable parameter, layer by layer.</summary>
+    /// <summary>Every trainable parameter, layer by layer (a cached list: reading it allocates nothing).</summary>
     public IReadOnlyList<Parameter> Parameters
     {
         get
         {
-            var list = new List<Parameter>();
-            foreach (var l in _layers)
+            if (_parameters is null)
             {
-                list.AddRange(l.Parameters);
+                var list = new List<Parameter>();
+                foreach (var l in _layers)
+                {
+                    list.AddRange(l.Parameters);
+                }
+
+                _parameters = list.ToArray();
             }
 
-            return list;
+            return _parameters;
         }
     }
 
@@ -137,6 +143,7 @@ public sealed class Network
 
         layer.DegreeOfParallelism = _degreeOfParallelism;
         _layers.Add(layer);
+        _parameters = null;
         _shapes.Add(output);
         lock (_sync)
         {

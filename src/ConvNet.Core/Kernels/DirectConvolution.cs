@@ -23,6 +23,31 @@ internal static class DirectConvolution
 
     public static void Run(ReadOnlySpan<float> x, ReadOnlySpan<float> g, Span<float> output, in Geometry geo, bool reverseKernel)
     {
+        // Read the kernel in the order the loops visit it: a reversed copy for convolution (on the stack when small).
+        int kernelLength = geo.KD * geo.KH * geo.KW;
+        float[]? rented = null;
+        if (reverseKernel)
+        {
+            Span<float> flipped = kernelLength <= 1024
+                ? stackalloc float[kernelLength]
+                : (rented = System.Buffers.ArrayPool<float>.Shared.Rent(kernelLength)).AsSpan(0, kernelLength);
+            g[..kernelLength].CopyTo(flipped);
+            flipped.Reverse();
+            RunForward(x, flipped, output, geo);
+            if (rented is not null)
+            {
+                System.Buffers.ArrayPool<float>.Shared.Return(rented);
+            }
+
+            return;
+        }
+
+        RunForward(x, g, output, geo);
+    }
+
+    private static void RunForward(ReadOnlySpan<float> x, ReadOnlySpan<float> g, Span<float> output, in Geometry geo)
+    {
+        const bool reverseKernel = false;
         Debug.Assert(x.Length >= geo.D * geo.H * geo.W);
         Debug.Assert(g.Length >= geo.KD * geo.KH * geo.KW);
         Debug.Assert(output.Length >= geo.OD * geo.OH * geo.OW);
@@ -90,6 +115,7 @@ internal static class DirectConvolution
         ref float xr = ref MemoryMarshal.GetReference(x);
         ref float gr = ref MemoryMarshal.GetReference(g);
         ref float or = ref MemoryMarshal.GetReference(outRow);
+        int H = geo.H, W = geo.W, KH = geo.KH, KW = geo.KW, offW = geo.OffW;
         int ow = lo;
         if (Vector512.IsHardwareAccelerated)
         {
@@ -101,15 +127,16 @@ internal static class DirectConvolution
                 {
                     for (int kh = kh0; kh < kh1; kh++)
                     {
-                        int xRow = ((((d + kd) * geo.H) + h + kh) * geo.W) + ow + geo.OffW;
-                        for (int kw = 0; kw < geo.KW; kw++)
+                        ref float p = ref Unsafe.Add(ref xr, ((((d + kd) * H) + h + kh) * W) + ow + offW);
+                        ref float wk = ref Unsafe.Add(ref gr, ((kd * KH) + kh) * KW);
+                        for (int kw = 0; kw < KW; kw++)
                         {
-                            var wv = Vector512.Create(Unsafe.Add(ref gr, KernelIndex(geo, rev, kd, kh, kw)));
-                            ref float p = ref Unsafe.Add(ref xr, xRow + kw);
-                            a0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref p), wv, a0);
-                            a1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref p, (nuint)v), wv, a1);
-                            a2 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref p, (nuint)(2 * v)), wv, a2);
-                            a3 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref p, (nuint)(3 * v)), wv, a3);
+                            var wv = Vector512.Create(Unsafe.Add(ref wk, kw));
+                            ref float pk = ref Unsafe.Add(ref p, kw);
+                            a0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref pk), wv, a0);
+                            a1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref pk, (nuint)v), wv, a1);
+                            a2 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref pk, (nuint)(2 * v)), wv, a2);
+                            a3 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref pk, (nuint)(3 * v)), wv, a3);
                         }
                     }
                 }
@@ -119,6 +146,28 @@ internal static class DirectConvolution
                 a1.StoreUnsafe(ref o, (nuint)v);
                 a2.StoreUnsafe(ref o, (nuint)(2 * v));
                 a3.StoreUnsafe(ref o, (nuint)(3 * v));
+            }
+
+            for (; ow + (2 * v) <= hi; ow += 2 * v)
+            {
+                Vector512<float> a0 = Vector512<float>.Zero, a1 = a0;
+                for (int kd = kd0; kd < kd1; kd++)
+                {
+                    for (int kh = kh0; kh < kh1; kh++)
+                    {
+                        ref float p = ref Unsafe.Add(ref xr, ((((d + kd) * H) + h + kh) * W) + ow + offW);
+                        ref float wk = ref Unsafe.Add(ref gr, ((kd * KH) + kh) * KW);
+                        for (int kw = 0; kw < KW; kw++)
+                        {
+                            var wv = Vector512.Create(Unsafe.Add(ref wk, kw));
+                            a0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref p, (nuint)kw), wv, a0);
+                            a1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref p, (nuint)(kw + v)), wv, a1);
+                        }
+                    }
+                }
+
+                a0.StoreUnsafe(ref Unsafe.Add(ref or, ow));
+                a1.StoreUnsafe(ref Unsafe.Add(ref or, ow), (nuint)v);
             }
 
             for (; ow + v <= hi; ow += v)
@@ -140,7 +189,9 @@ internal static class DirectConvolution
                 a0.StoreUnsafe(ref Unsafe.Add(ref or, ow));
             }
         }
-        else if (Vector256.IsHardwareAccelerated)
+
+        // What Vector512 left (or everything without AVX-512) in 256-bit steps.
+        if (Vector256.IsHardwareAccelerated)
         {
             int v = Vector256<float>.Count;
             for (; ow + (4 * v) <= hi; ow += 4 * v)
