@@ -11,11 +11,9 @@ namespace ConvNet.Core.Tests.Data;
 
 public sealed class IdxReaderTests : IDisposable
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "convnet-idx-" + Guid.NewGuid().ToString("N"));
+    private readonly TempDirectory _temp = new("idx");
 
-    public IdxReaderTests() => Directory.CreateDirectory(_dir);
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _temp.Dispose();
 
     private static byte[] Images(int magic, int count, int rows, int cols, int payload)
     {
@@ -105,7 +103,7 @@ public sealed class IdxReaderTests : IDisposable
     [Fact]
     public void Mismatched_image_and_label_counts_are_rejected()
     {
-        string images = Path.Combine(_dir, "i.idx"), labels = Path.Combine(_dir, "l.idx");
+        string images = Path.Combine(_temp.Path, "i.idx"), labels = Path.Combine(_temp.Path, "l.idx");
         File.WriteAllBytes(images, Images(2051, 3, 2, 2, 12));
         File.WriteAllBytes(labels, Labels(2049, 2, 2));
         FluentActions.Invoking(() => Dataset.LoadIdx(images, labels)).Should().Throw<InvalidDataException>().WithMessage("*3 images*2 labels*");
@@ -114,7 +112,7 @@ public sealed class IdxReaderTests : IDisposable
     [Fact]
     public void Labels_beyond_the_class_count_are_rejected()
     {
-        string images = Path.Combine(_dir, "i.idx"), labels = Path.Combine(_dir, "l.idx");
+        string images = Path.Combine(_temp.Path, "i.idx"), labels = Path.Combine(_temp.Path, "l.idx");
         File.WriteAllBytes(images, Images(2051, 2, 2, 2, 8));
         var l = Labels(2049, 2, 2);
         l[9] = 12;

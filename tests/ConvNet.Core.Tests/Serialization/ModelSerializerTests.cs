@@ -17,11 +17,9 @@ namespace ConvNet.Core.Tests.Serialization;
 
 public sealed class ModelSerializerTests : IDisposable
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "convnet-tests-" + Guid.NewGuid().ToString("N"));
+    private readonly TempDirectory _temp = new("serializer");
 
-    public ModelSerializerTests() => Directory.CreateDirectory(_dir);
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _temp.Dispose();
 
     [Theory]
     [InlineData("modern")]
@@ -30,21 +28,21 @@ public sealed class ModelSerializerTests : IDisposable
     {
         var net = model == "modern" ? LeNet5.Modern(seed: 9) : LeNet5.Classic(seed: 9);
         new Trainer(net, new SoftmaxCrossEntropy(), new Sgd(0.05, 0.9), new TrainingOptions { Epochs = 1 }).Fit(ShippedData.Train.Subset(0, 256));
-        string path = Path.Combine(_dir, model + ".safetensors");
+        string path = Path.Combine(_temp.Path, model + ".safetensors");
         ModelSerializer.Save(net, path);
         var loaded = ModelSerializer.Load(path);
         loaded.Summary().Should().Be(net.Summary());
         var x = new Tensor(64, 1, 28, 28);
         ShippedData.Test.CopyBatch(Enumerable.Range(0, 64).ToArray(), 0, x, new int[64]);
         loaded.Predict(x).ToArray().Should().Equal(net.Predict(x).ToArray());
-        Directory.GetFiles(_dir).Should().HaveCount(1, "no temporary file is left behind");
+        Directory.GetFiles(_temp.Path).Should().HaveCount(1, "no temporary file is left behind");
     }
 
     [Fact]
     public void The_file_is_valid_safetensors_with_the_architecture_in_metadata()
     {
         var net = LeNet5.Classic(seed: 1);
-        string path = Path.Combine(_dir, "m.safetensors");
+        string path = Path.Combine(_temp.Path, "m.safetensors");
         ModelSerializer.Save(net, path);
         var bytes = File.ReadAllBytes(path);
         ulong n = BinaryPrimitives.ReadUInt64LittleEndian(bytes);
@@ -68,7 +66,7 @@ public sealed class ModelSerializerTests : IDisposable
         var sgd = new Sgd(0.05, 0.9, 1e-4);
         var trainer = new Trainer(net, new SoftmaxCrossEntropy(), sgd, new TrainingOptions { Epochs = 1 });
         trainer.Fit(ShippedData.Train.Subset(0, 128));
-        string path = Path.Combine(_dir, "ckpt.safetensors");
+        string path = Path.Combine(_temp.Path, "ckpt.safetensors");
         ModelSerializer.Save(net, path, sgd, completedEpochs: 1);
         var ckpt = ModelSerializer.LoadCheckpoint(path);
         ckpt.CompletedEpochs.Should().Be(1);
@@ -82,7 +80,7 @@ public sealed class ModelSerializerTests : IDisposable
     public void A_failure_in_the_middle_of_a_save_leaves_the_previous_checkpoint_intact()
     {
         var net = LeNet5.Modern(seed: 3);
-        string path = Path.Combine(_dir, "keep.safetensors");
+        string path = Path.Combine(_temp.Path, "keep.safetensors");
         ModelSerializer.Save(net, path);
         var original = File.ReadAllBytes(path);
         var changed = LeNet5.Modern(seed: 4);
@@ -90,13 +88,13 @@ public sealed class ModelSerializerTests : IDisposable
             .Should().Throw<IOException>();
         File.ReadAllBytes(path).Should().Equal(original);
         ModelSerializer.Load(path).Parameters[0].Value.ToArray().Should().Equal(net.Parameters[0].Value.ToArray());
-        Directory.GetFiles(_dir).Should().HaveCount(1, "the temporary file is removed");
+        Directory.GetFiles(_temp.Path).Should().HaveCount(1, "the temporary file is removed");
     }
 
     [Fact]
     public void Truncated_tampered_and_hostile_files_are_InvalidDataException()
     {
-        string path = Path.Combine(_dir, "m.safetensors");
+        string path = Path.Combine(_temp.Path, "m.safetensors");
         ModelSerializer.Save(LeNet5.Modern(seed: 1), path);
         var good = File.ReadAllBytes(path);
         ulong n = BinaryPrimitives.ReadUInt64LittleEndian(good);

@@ -1,6 +1,7 @@
 using System;
 using System.Diagnostics;
 using System.IO;
+using ConvNet.Core.Tests.Infrastructure;
 using ConvNet.Serialization;
 using FluentAssertions;
 using Xunit;
@@ -10,11 +11,9 @@ namespace ConvNet.Core.Tests.Training;
 /// <summary>The LeNet-5 sample as a user runs it: a real process, exit codes, files.</summary>
 public sealed class CliTests : IDisposable
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "convnet-cli-" + Guid.NewGuid().ToString("N"));
+    private readonly TempDirectory _temp = new("cli");
 
-    public CliTests() => Directory.CreateDirectory(_dir);
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _temp.Dispose();
 
     private static (int Exit, string Out, string Err) Run(params string[] args)
     {
@@ -43,8 +42,8 @@ public sealed class CliTests : IDisposable
     [Fact]
     public void One_epoch_on_500_images_saves_a_loadable_model_and_evaluate_and_predict_use_it()
     {
-        string model = Path.Combine(_dir, "lenet.safetensors");
-        string onnx = Path.Combine(_dir, "lenet.onnx");
+        string model = Path.Combine(_temp.Path, "lenet.safetensors");
+        string onnx = Path.Combine(_temp.Path, "lenet.onnx");
         var (exit, output, err) = Run("train", "--epochs", "1", "--limit", "500", "--save", model, "--threads", "1", "--export-onnx", onnx);
         exit.Should().Be(0, err);
         output.Should().Contain("Final test accuracy");
@@ -63,7 +62,7 @@ public sealed class CliTests : IDisposable
     [Fact]
     public void Two_processes_with_the_same_seed_and_threads_save_byte_identical_models()
     {
-        string a = Path.Combine(_dir, "a.safetensors"), b = Path.Combine(_dir, "b.safetensors");
+        string a = Path.Combine(_temp.Path, "a.safetensors"), b = Path.Combine(_temp.Path, "b.safetensors");
         Run("train", "--epochs", "1", "--limit", "300", "--seed", "5", "--threads", "2", "--save", a).Exit.Should().Be(0);
         Run("train", "--epochs", "1", "--limit", "300", "--seed", "5", "--threads", "2", "--save", b).Exit.Should().Be(0);
         File.ReadAllBytes(a).Should().Equal(File.ReadAllBytes(b));
@@ -72,7 +71,7 @@ public sealed class CliTests : IDisposable
     [Fact]
     public void Errors_go_to_stderr_with_a_non_zero_exit_code()
     {
-        var (exit, _, err) = Run("evaluate", "--load", Path.Combine(_dir, "missing.safetensors"));
+        var (exit, _, err) = Run("evaluate", "--load", Path.Combine(_temp.Path, "missing.safetensors"));
         exit.Should().NotBe(0);
         err.Should().Contain("error");
         var bad = Run("train", "--model", "resnet");

@@ -14,11 +14,9 @@ namespace ConvNet.Core.Tests.Training;
 
 public sealed class ResumeTests : IDisposable
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "convnet-resume-" + Guid.NewGuid().ToString("N"));
+    private readonly TempDirectory _temp = new("resume");
 
-    public ResumeTests() => Directory.CreateDirectory(_dir);
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _temp.Dispose();
 
     private static TrainingOptions Options() => new() { Epochs = 3, BatchSize = 32, Seed = 21, Schedule = LearningRateSchedule.Cosine(3), DegreeOfParallelism = 2 };
 
@@ -40,7 +38,7 @@ public sealed class ResumeTests : IDisposable
         trainer.Callbacks.Add(new StopAt(2, 4, cts));
         trainer.Fit(data, cancellationToken: cts.Token).Cancelled.Should().BeTrue();
         (trainer.CompletedEpochs, trainer.CompletedBatches).Should().Be((1, 4));
-        string path = Path.Combine(_dir, "ckpt.safetensors");
+        string path = Path.Combine(_temp.Path, "ckpt.safetensors");
         trainer.SaveCheckpoint(path);
 
         var ckpt = ModelSerializer.LoadCheckpoint(path);
@@ -59,7 +57,7 @@ public sealed class ResumeTests : IDisposable
     [Fact]
     public void ModelCheckpoint_writes_a_loadable_checkpoint_every_epoch()
     {
-        string path = Path.Combine(_dir, "every-epoch.safetensors");
+        string path = Path.Combine(_temp.Path, "every-epoch.safetensors");
         var trainer = new Trainer(LeNet5.Modern(seed: 1), new SoftmaxCrossEntropy(), new Sgd(0.01, 0.9), new TrainingOptions { Epochs = 2, BatchSize = 64, Seed = 3 });
         trainer.Callbacks.Add(new ModelCheckpoint(path));
         trainer.Fit(ShippedData.Train.Subset(0, 128));
