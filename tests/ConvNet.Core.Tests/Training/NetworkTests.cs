@@ -1,4 +1,6 @@
 using System;
+using System.Linq;
+using System.Threading;
 using System.Threading.Tasks;
 using ConvNet.Layers;
 using ConvNet.Models;
@@ -103,5 +105,39 @@ public class NetworkTests
         FluentActions.Invoking(() => net.Backward(new Tensor(2, 10))).Should().Throw<InvalidOperationException>();
         FluentActions.Invoking(() => net.Forward(new Tensor(2, 1, 27, 28))).Should().Throw<ArgumentException>().WithMessage("*[N, 1, 28, 28]*[2, 1, 27, 28]*");
         FluentActions.Invoking(() => new Network(1, 0)).Should().Throw<ArgumentException>();
+    }
+}
+
+public class ConcurrentTrainingTests
+{
+    [Fact]
+    public async Task Predict_from_four_threads_while_training_either_waits_or_reports_a_clear_error_never_garbage()
+    {
+        var net = LeNet5.Modern(seed: 1);
+        var train = ConvNet.Core.Tests.Infrastructure.ShippedData.Train.Subset(0, 512);
+        var x = new Tensor(2, 1, 28, 28);
+        var trainer = new ConvNet.Training.Trainer(net, new ConvNet.Losses.SoftmaxCrossEntropy(), new ConvNet.Optimizers.Sgd(0.01, 0.9),
+            new ConvNet.Training.TrainingOptions { Epochs = 2, BatchSize = 32 });
+        int predictions = 0, refused = 0;
+        var training = Task.Run(() => trainer.Fit(train));
+        var readers = Enumerable.Range(0, 4).Select(_ => Task.Run(() =>
+        {
+            while (!training.IsCompleted)
+            {
+                try
+                {
+                    var y = net.Predict(x).ToArray();
+                    y.Should().OnlyContain(v => float.IsFinite(v));
+                    Interlocked.Increment(ref predictions);
+                }
+                catch (InvalidOperationException e) when (e.Message.Contains("training step", StringComparison.Ordinal))
+                {
+                    Interlocked.Increment(ref refused);
+                }
+            }
+        })).ToArray();
+        await Task.WhenAll(readers);
+        (await training).Epochs.Should().HaveCount(2);
+        predictions.Should().BeGreaterThan(0);
     }
 }
