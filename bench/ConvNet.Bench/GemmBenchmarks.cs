@@ -32,6 +32,9 @@ public class GemmBenchmarks
     [Benchmark]
     public void Ours() => Gemm.Multiply(false, false, N, N, N, _a, N, _b, N, _c, N, accumulate: false);
 
+    [Benchmark]
+    public void OursTwoThreads() => Gemm.MultiplyParallel(false, false, N, N, N, _a, N, _b, N, _c, N, accumulate: false, degreeOfParallelism: 2);
+
     /// <summary>C_i += a_ik · B_k with TensorPrimitives.MultiplyAdd per row: the straightforward vectorized loop.</summary>
     [Benchmark(Baseline = true)]
     public void TensorPrimitivesRows()

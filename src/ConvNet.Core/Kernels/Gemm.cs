@@ -76,6 +76,72 @@ internal static class Gemm
         }
     }
 
+    /// <summary>
+    /// As <see cref="Multiply"/>, split over row blocks of C on up to <paramref name="degreeOfParallelism"/> threads
+    /// when the product is large enough to pay for it. Each element of C is computed by the same code in the same order
+    /// whatever the split (rows are independent), so the result is bit-identical for every thread count.
+    /// </summary>
+    public static void MultiplyParallel(bool transA, bool transB, int m, int n, int k,
+        ReadOnlyMemory<float> a, int lda, ReadOnlyMemory<float> b, int ldb, Memory<float> c, int ldc, bool accumulate, int degreeOfParallelism)
+    {
+        int parts = Math.Min(degreeOfParallelism * 2, m / 16);
+        if (degreeOfParallelism <= 1 || parts < 2 || 2.0 * m * n * k < (1 << 22))
+        {
+            Multiply(transA, transB, m, n, k, a.Span, lda, b.Span, ldb, c.Span, ldc, accumulate);
+            return;
+        }
+
+        var work = _work ??= new RowBlockWork();
+        work.Set(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, parts);
+        try
+        {
+            WorkerPool.Run(work, parts, degreeOfParallelism);
+        }
+        finally
+        {
+            work.Clear();
+        }
+    }
+
+    [ThreadStatic]
+    private static RowBlockWork? _work;
+
+    /// <summary>Rows [i0, i1) of C for part i of a fixed split into multiples of 4 rows.</summary>
+    private sealed class RowBlockWork : ParallelWork
+    {
+        private bool _transA, _transB, _accumulate;
+        private int _m, _n, _k, _lda, _ldb, _ldc, _parts;
+        private ReadOnlyMemory<float> _a, _b;
+        private Memory<float> _c;
+
+        public void Set(bool transA, bool transB, int m, int n, int k, ReadOnlyMemory<float> a, int lda, ReadOnlyMemory<float> b, int ldb,
+            Memory<float> c, int ldc, bool accumulate, int parts)
+        {
+            (_transA, _transB, _m, _n, _k, _a, _lda, _b, _ldb, _c, _ldc, _accumulate, _parts) = (transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, parts);
+        }
+
+        public void Clear()
+        {
+            _a = default;
+            _b = default;
+            _c = default;
+        }
+
+        public override void Execute(int index)
+        {
+            int blocks = (_m + 3) / 4;
+            int i0 = Math.Min(_m, (int)((long)blocks * index / _parts) * 4);
+            int i1 = Math.Min(_m, (int)((long)blocks * (index + 1) / _parts) * 4);
+            if (i1 <= i0)
+            {
+                return;
+            }
+
+            ReadOnlySpan<float> a = _transA ? _a.Span[i0..] : _a.Span[(i0 * _lda)..];
+            Multiply(_transA, _transB, i1 - i0, _n, _k, a, _lda, _b.Span, _ldb, _c.Span[(i0 * _ldc)..], _ldc, _accumulate);
+        }
+    }
+
     /// <summary>dst[c×r] = srcᵀ where src is [r×c] with leading dimension ld.</summary>
     public static void Transpose(ReadOnlySpan<float> src, int ld, int rows, int cols, Span<float> dst)
     {

@@ -77,7 +77,7 @@ public sealed class FullyConnected : Layer
     {
         int n = input.Shape[0];
         Span<float> y = output.AsSpan();
-        Gemm.Multiply(false, true, n, Outputs, Inputs, input.AsSpan(), Inputs, Weight.Value.AsSpan(), Inputs, y, Outputs, accumulate: false);
+        Gemm.MultiplyParallel(false, true, n, Outputs, Inputs, input.Memory, Inputs, Weight.Value.Memory, Inputs, output.Memory, Outputs, accumulate: false, DegreeOfParallelism);
         if (Bias is not null)
         {
             ReadOnlySpan<float> b = Bias.Value.AsSpan();
@@ -96,7 +96,7 @@ public sealed class FullyConnected : Layer
         ReadOnlySpan<float> dy = outputGradient.AsSpan();
 
         // ∂E/∂W = Σ_n δ_n y_nᵀ = δᵀ X   ([out × N] · [N × in])
-        Gemm.Multiply(true, false, Outputs, Inputs, n, dy, Outputs, input.AsSpan(), Inputs, Weight.Gradient.AsSpan(), Inputs, accumulate: false);
+        Gemm.MultiplyParallel(true, false, Outputs, Inputs, n, outputGradient.Memory, Outputs, input.Memory, Inputs, Weight.Gradient.Memory, Inputs, accumulate: false, DegreeOfParallelism);
 
         // ∂E/∂b = Σ_n δ_n
         if (Bias is not null)
@@ -112,7 +112,7 @@ public sealed class FullyConnected : Layer
         // δ^(l−1) = Wᵀ δ  ⇔  dX = δ W   ([N × out] · [out × in])
         if (inputGradient is not null)
         {
-            Gemm.Multiply(false, false, n, Inputs, Outputs, dy, Outputs, Weight.Value.AsSpan(), Inputs, inputGradient.AsSpan(), Inputs, accumulate: false);
+            Gemm.MultiplyParallel(false, false, n, Inputs, Outputs, outputGradient.Memory, Outputs, Weight.Value.Memory, Inputs, inputGradient.Memory, Inputs, accumulate: false, DegreeOfParallelism);
         }
     }
 }

@@ -61,6 +61,25 @@ public class GemmTests
         Check(rng, 5, 19, 513, true, true, true);
     }
 
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    public void The_parallel_split_gives_the_same_bits_as_one_thread(bool ta, bool tb)
+    {
+        var rng = new Random(31);
+        foreach (var (m, n, k) in new[] { (257, 130, 190), (64, 300, 257), (203, 67, 400) })
+        {
+            var a = Reference.Random(rng, m * k);
+            var b = Reference.Random(rng, k * n);
+            var one = new float[m * n];
+            var two = new float[m * n];
+            Gemm.Multiply(ta, tb, m, n, k, a, ta ? m : k, b, tb ? k : n, one, n, accumulate: false);
+            Gemm.MultiplyParallel(ta, tb, m, n, k, a, ta ? m : k, b, tb ? k : n, two, n, accumulate: false, degreeOfParallelism: 2);
+            two.Should().Equal(one, $"m={m} n={n} k={k}");
+        }
+    }
+
     [Fact]
     public void Empty_k_clears_or_keeps_c()
     {
