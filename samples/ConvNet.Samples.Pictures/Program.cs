@@ -30,7 +30,7 @@ loss.Add.Scatter(xs, history.Epochs.Select(e => e.ValidationLoss ?? double.NaN).
 loss.Title("LeNet-5 on Fashion-MNIST (shipped subset): cross-entropy loss");
 loss.XLabel("epoch");
 loss.YLabel("loss");
-loss.ShowLegend();
+loss.ShowLegend(ScottPlot.Alignment.UpperRight);
 loss.SavePng(Path.Combine(outDir, "training-loss.png"), 700, 420);
 var acc = new ScottPlot.Plot();
 acc.Add.Scatter(xs, history.Epochs.Select(e => 100 * e.TrainAccuracy).ToArray()).LegendText = "train";
