@@ -170,14 +170,17 @@ internal static class DirectConvolution
                 a1.StoreUnsafe(ref Unsafe.Add(ref or, ow), (nuint)v);
             }
 
-            for (; ow + v <= hi; ow += v)
+            // One vector at a time; the last one is moved back to end exactly at hi, recomputing a few outputs
+            // (in the same order, so with the same bits) instead of leaving a scalar tail.
+            for (int at; ow < hi && hi - lo >= v; ow = at + v)
             {
+                at = Math.Min(ow, hi - v);
                 Vector512<float> a0 = Vector512<float>.Zero;
                 for (int kd = kd0; kd < kd1; kd++)
                 {
                     for (int kh = kh0; kh < kh1; kh++)
                     {
-                        int xRow = ((((d + kd) * geo.H) + h + kh) * geo.W) + ow + geo.OffW;
+                        int xRow = ((((d + kd) * geo.H) + h + kh) * geo.W) + at + geo.OffW;
                         for (int kw = 0; kw < geo.KW; kw++)
                         {
                             var wv = Vector512.Create(Unsafe.Add(ref gr, KernelIndex(geo, rev, kd, kh, kw)));
@@ -186,7 +189,7 @@ internal static class DirectConvolution
                     }
                 }
 
-                a0.StoreUnsafe(ref Unsafe.Add(ref or, ow));
+                a0.StoreUnsafe(ref Unsafe.Add(ref or, at));
             }
         }
 
@@ -221,14 +224,17 @@ internal static class DirectConvolution
                 a3.StoreUnsafe(ref o, (nuint)(3 * v));
             }
 
-            for (; ow + v <= hi; ow += v)
+            // One vector at a time; the last one is moved back to end exactly at hi, recomputing a few outputs
+            // (in the same order, so with the same bits) instead of leaving a scalar tail.
+            for (int at; ow < hi && hi - lo >= v; ow = at + v)
             {
+                at = Math.Min(ow, hi - v);
                 Vector256<float> a0 = Vector256<float>.Zero;
                 for (int kd = kd0; kd < kd1; kd++)
                 {
                     for (int kh = kh0; kh < kh1; kh++)
                     {
-                        int xRow = ((((d + kd) * geo.H) + h + kh) * geo.W) + ow + geo.OffW;
+                        int xRow = ((((d + kd) * geo.H) + h + kh) * geo.W) + at + geo.OffW;
                         for (int kw = 0; kw < geo.KW; kw++)
                         {
                             var wv = Vector256.Create(Unsafe.Add(ref gr, KernelIndex(geo, rev, kd, kh, kw)));
@@ -237,7 +243,7 @@ internal static class DirectConvolution
                     }
                 }
 
-                a0.StoreUnsafe(ref Unsafe.Add(ref or, ow));
+                a0.StoreUnsafe(ref Unsafe.Add(ref or, at));
             }
         }
 
