@@ -24,7 +24,7 @@ internal sealed class WorkerPool
     private static readonly Lazy<WorkerPool> LazyShared = new(() => new WorkerPool(Math.Max(0, Environment.ProcessorCount - 1)));
 
     private readonly SemaphoreSlim _start;
-    private readonly ManualResetEventSlim _done = new(false);
+    private readonly SemaphoreSlim _done = new(0);
     private readonly object _gate = new();
     private readonly int _helpers;
     private ParallelWork? _work;
@@ -38,9 +38,8 @@ internal sealed class WorkerPool
         _helpers = helpers;
         _start = new SemaphoreSlim(0);
 
-        // Create the kernel event behind the slim event now: it is otherwise made lazily on the first wait that blocks,
-        // which would be an allocation in the middle of a training step.
-        _ = _done.WaitHandle;
+        // Completion is a SemaphoreSlim (its lock object exists from construction) rather than a ManualResetEventSlim,
+        // which creates its lock object lazily on the first wait that blocks: an allocation in the middle of a step.
         for (int i = 0; i < helpers; i++)
         {
             var t = new Thread(HelperLoop) { IsBackground = true, Name = "ConvNet worker " + i };
@@ -106,7 +105,6 @@ internal sealed class WorkerPool
         _next = 0;
         _error = null;
         _pending = helpers;
-        _done.Reset();
         if (helpers > 0)
         {
             _start.Release(helpers);
@@ -156,7 +154,7 @@ internal sealed class WorkerPool
             Drain();
             if (Interlocked.Decrement(ref _pending) == 0)
             {
-                _done.Set();
+                _done.Release();
             }
         }
     }
