@@ -64,8 +64,8 @@ public class SoakTests
         long allocatedInProcess = GC.GetTotalAllocatedBytes(precise: true) - processBefore;
         allocatedOnThread.Should().Be(0, "a training step allocates nothing on the caller's thread");
         // Process-wide the test runner's own threads allocate a little (tens of KB) while we run; an allocation per
-        // step anywhere, even the smallest object (24 B), would be at least 480 KB over 20,000 steps.
-        allocatedInProcess.Should().BeLessThan(20_000 * 8, "nor on the worker threads (under 8 bytes per step)");
+        // step anywhere, even the smallest object (24 B), would be at least 480 KB over 20,000 steps (the bound is 320 KB).
+        allocatedInProcess.Should().BeLessThan(20_000 * 16, "nor on the worker threads (under 16 bytes per step)");
         (Environment.WorkingSet - workingSetBefore).Should().BeLessThan(32L << 20, "the working set stays flat");
         long heapAfter = GC.GetTotalMemory(forceFullCollection: true);
         (heapAfter - heapBefore).Should().BeLessThan(256 * 1024, "the managed heap does not grow");
