@@ -47,7 +47,6 @@ internal static class DirectConvolution
 
     private static void RunForward(ReadOnlySpan<float> x, ReadOnlySpan<float> g, Span<float> output, in Geometry geo)
     {
-        const bool reverseKernel = false;
         Debug.Assert(x.Length >= geo.D * geo.H * geo.W);
         Debug.Assert(g.Length >= geo.KD * geo.KH * geo.KW);
         Debug.Assert(output.Length >= geo.OD * geo.OH * geo.OW);
@@ -69,22 +68,18 @@ internal static class DirectConvolution
                     continue;
                 }
 
-                ScalarRange(x, g, outRow, geo, reverseKernel, d, h, kd0, kd1, kh0, kh1, 0, owLo);
-                InteriorRange(x, g, outRow, geo, reverseKernel, d, h, kd0, kd1, kh0, kh1, owLo, owHi);
-                ScalarRange(x, g, outRow, geo, reverseKernel, d, h, kd0, kd1, kh0, kh1, owHi, geo.OW);
+                ScalarRange(x, g, outRow, geo, d, h, kd0, kd1, kh0, kh1, 0, owLo);
+                InteriorRange(x, g, outRow, geo, d, h, kd0, kd1, kh0, kh1, owLo, owHi);
+                ScalarRange(x, g, outRow, geo, d, h, kd0, kd1, kh0, kh1, owHi, geo.OW);
             }
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int KernelIndex(in Geometry geo, bool reverse, int kd, int kh, int kw)
-    {
-        int flat = (((kd * geo.KH) + kh) * geo.KW) + kw;
-        return reverse ? (geo.KD * geo.KH * geo.KW) - 1 - flat : flat;
-    }
+    private static int KernelIndex(in Geometry geo, int kd, int kh, int kw) => (((kd * geo.KH) + kh) * geo.KW) + kw;
 
     /// <summary>Outputs [lo, hi) of one row, with every tap clipped to the signal: the reference formula.</summary>
-    private static void ScalarRange(ReadOnlySpan<float> x, ReadOnlySpan<float> g, Span<float> outRow, in Geometry geo, bool rev,
+    private static void ScalarRange(ReadOnlySpan<float> x, ReadOnlySpan<float> g, Span<float> outRow, in Geometry geo,
         int d, int h, int kd0, int kd1, int kh0, int kh1, int lo, int hi)
     {
         for (int ow = lo; ow < hi; ow++)
@@ -99,7 +94,7 @@ internal static class DirectConvolution
                     int xRow = ((((d + kd) * geo.H) + h + kh) * geo.W) + w;
                     for (int kw = kw0; kw < kw1; kw++)
                     {
-                        acc = MathF.FusedMultiplyAdd(x[xRow + kw], g[KernelIndex(geo, rev, kd, kh, kw)], acc);
+                        acc = MathF.FusedMultiplyAdd(x[xRow + kw], g[KernelIndex(geo, kd, kh, kw)], acc);
                     }
                 }
             }
@@ -109,7 +104,7 @@ internal static class DirectConvolution
     }
 
     /// <summary>Outputs [lo, hi) whose W taps all lie inside the signal: SIMD.</summary>
-    private static void InteriorRange(ReadOnlySpan<float> x, ReadOnlySpan<float> g, Span<float> outRow, in Geometry geo, bool rev,
+    private static void InteriorRange(ReadOnlySpan<float> x, ReadOnlySpan<float> g, Span<float> outRow, in Geometry geo,
         int d, int h, int kd0, int kd1, int kh0, int kh1, int lo, int hi)
     {
         ref float xr = ref MemoryMarshal.GetReference(x);
@@ -183,7 +178,7 @@ internal static class DirectConvolution
                         int xRow = ((((d + kd) * geo.H) + h + kh) * geo.W) + at + geo.OffW;
                         for (int kw = 0; kw < geo.KW; kw++)
                         {
-                            var wv = Vector512.Create(Unsafe.Add(ref gr, KernelIndex(geo, rev, kd, kh, kw)));
+                            var wv = Vector512.Create(Unsafe.Add(ref gr, KernelIndex(geo, kd, kh, kw)));
                             a0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref Unsafe.Add(ref xr, xRow + kw)), wv, a0);
                         }
                     }
@@ -207,7 +202,7 @@ internal static class DirectConvolution
                         int xRow = ((((d + kd) * geo.H) + h + kh) * geo.W) + ow + geo.OffW;
                         for (int kw = 0; kw < geo.KW; kw++)
                         {
-                            var wv = Vector256.Create(Unsafe.Add(ref gr, KernelIndex(geo, rev, kd, kh, kw)));
+                            var wv = Vector256.Create(Unsafe.Add(ref gr, KernelIndex(geo, kd, kh, kw)));
                             ref float p = ref Unsafe.Add(ref xr, xRow + kw);
                             a0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref p), wv, a0);
                             a1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref p, (nuint)v), wv, a1);
@@ -237,7 +232,7 @@ internal static class DirectConvolution
                         int xRow = ((((d + kd) * geo.H) + h + kh) * geo.W) + at + geo.OffW;
                         for (int kw = 0; kw < geo.KW; kw++)
                         {
-                            var wv = Vector256.Create(Unsafe.Add(ref gr, KernelIndex(geo, rev, kd, kh, kw)));
+                            var wv = Vector256.Create(Unsafe.Add(ref gr, KernelIndex(geo, kd, kh, kw)));
                             a0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref xr, xRow + kw)), wv, a0);
                         }
                     }
@@ -248,6 +243,6 @@ internal static class DirectConvolution
         }
 
         // Scalar tail (and the whole row when no SIMD is available).
-        ScalarRange(x, g, outRow, geo, rev, d, h, kd0, kd1, kh0, kh1, ow, hi);
+        ScalarRange(x, g, outRow, geo, d, h, kd0, kd1, kh0, kh1, ow, hi);
     }
 }
