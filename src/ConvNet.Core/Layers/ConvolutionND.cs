@@ -35,6 +35,15 @@ public abstract class ConvolutionND : Layer
     private float[][] _dw = [];
     private float[][] _db = [];
 
+    // Implicit-GEMM path (stride 1): padded inputs, δ in the padded-pitch layout, δ padded for the full correlation.
+    private ConvGeometry _planGeometry;
+    private ImplicitPlan? _plan;
+    private float[][] _xpad = [];
+    private float[][] _dpad = [];
+    private float[][] _epad = [];
+    private float[][] _tmp = [];
+    private float[] _wr = [];
+
     /// <summary>Creates the layer; see the derived types for the parameters.</summary>
     /// <param name="spatialRank">1, 2 or 3.</param>
     /// <param name="inChannels">Input feature maps P.</param>
@@ -201,8 +210,17 @@ public abstract class ConvolutionND : Layer
         var g = Geometry(input.Shape);
         int n = input.Shape[0];
         int chunks = Chunks(n);
-        int group = GroupSize(g, n, chunks);
-        EnsureBuffers(chunks, g, backward: false, group);
+        var plan = Plan(g);
+        int group = plan is null ? GroupSize(g, n, chunks) : 1;
+        if (plan is null)
+        {
+            EnsureBuffers(chunks, g, backward: false, group);
+        }
+        else
+        {
+            EnsurePlanBuffers(chunks, plan, backward: false, 1);
+        }
+
         _forwardWork.Set(input, output, g, n, chunks, group);
         WorkerPool.Run(_forwardWork, chunks, DegreeOfParallelism);
         _forwardWork.Clear();
@@ -214,8 +232,21 @@ public abstract class ConvolutionND : Layer
         var g = Geometry(input.Shape);
         int n = input.Shape[0];
         int chunks = Chunks(n);
-        int group = GroupSize(g, n, chunks);
-        EnsureBuffers(chunks, g, backward: true, group);
+        var plan = Plan(g);
+        int group = plan is null ? GroupSize(g, n, chunks) : plan.GroupSize(n, chunks);
+        if (plan is null)
+        {
+            EnsureBuffers(chunks, g, backward: true, group);
+        }
+        else
+        {
+            EnsurePlanBuffers(chunks, plan, backward: true, group);
+            if (inputGradient is not null)
+            {
+                plan.RotateWeights(Weight.Value.AsSpan(), _wr);
+            }
+        }
+
         _backwardWork.Set(input, outputGradient, inputGradient, g, n, chunks, group);
         WorkerPool.Run(_backwardWork, chunks, DegreeOfParallelism);
         _backwardWork.Clear();
@@ -301,6 +332,58 @@ public abstract class ConvolutionND : Layer
         }
     }
 
+    /// <summary>The implicit-GEMM plan for this geometry, or null when the im2col path is used (stride &gt; 1, or padding
+    /// wider than the dilated kernel, where the full correlation of the backward pass would need cropping).</summary>
+    private ImplicitPlan? Plan(in ConvGeometry g)
+    {
+        if (_plan is not null && _planGeometry == g)
+        {
+            return _plan;
+        }
+
+        if (!ImplicitPlan.Supports(g, OutChannels))
+        {
+            return null;
+        }
+
+        _plan = new ImplicitPlan(g, OutChannels);
+        _planGeometry = g;
+
+        // New geometry: the padding regions of the reused buffers must be zero again.
+        ClearAll(_xpad);
+        ClearAll(_dpad);
+        ClearAll(_epad);
+        return _plan;
+    }
+
+    private static void ClearAll(float[][] buffers)
+    {
+        foreach (var b in buffers)
+        {
+            if (b is not null)
+            {
+                Array.Clear(b);
+            }
+        }
+    }
+
+    private void EnsurePlanBuffers(int chunks, ImplicitPlan plan, bool backward, int group)
+    {
+        Grow(ref _xpad, chunks, (group * plan.InputStride) + ImplicitGemm.Align);
+        Grow(ref _tmp, chunks, Math.Max(OutChannels * plan.N, InChannels * plan.N2));
+        if (backward)
+        {
+            Grow(ref _dpad, chunks, group * plan.DeltaStride);
+            Grow(ref _epad, chunks, plan.PaddedDeltaLength + ImplicitGemm.Align);
+            Grow(ref _dw, chunks, Weight.Value.Length);
+            Grow(ref _db, chunks, OutChannels);
+            if (_wr.Length < Weight.Value.Length)
+            {
+                _wr = new float[Weight.Value.Length];
+            }
+        }
+    }
+
     private string SpatialDims() => SpatialRank switch
     {
         1 => "W",
@@ -364,6 +447,21 @@ public abstract class ConvolutionND : Layer
             ReadOnlySpan<float> w = layer.Weight.Value.AsSpan();
             ReadOnlySpan<float> b = layer.Bias is null ? default : layer.Bias.Value.AsSpan();
             var (start, end) = ChunkRange(index, _chunks, _n);
+            if (layer._plan is { } plan && layer._planGeometry == g)
+            {
+                // Implicit GEMM, one sample at a time: pad x, Y = W·(shifted x), drop the padding columns, add b_q.
+                Span<float> xpad = layer._xpad[index];
+                Span<float> tmp = layer._tmp[index];
+                for (int s = start; s < end; s++)
+                {
+                    plan.PadInput(_x!.AsSpan().Slice(s * inVol, inVol), xpad);
+                    ImplicitGemm.Forward(q, plan.N, ck, w, ck, plan.Offsets, xpad, tmp, plan.N);
+                    plan.GatherOutput(tmp, plan.N, q, b, _y!.AsSpan().Slice(s * outVol, outVol));
+                }
+
+                return;
+            }
+
             for (int s0 = start; s0 < end; s0 += _group)
             {
                 int count = Math.Min(_group, end - s0), ld = count * ov;
@@ -428,6 +526,12 @@ public abstract class ConvolutionND : Layer
             ReadOnlySpan<float> w = layer.Weight.Value.AsSpan();
             db.Clear();
             var (start, end) = ChunkRange(index, _chunks, _n);
+            if (layer._plan is { } plan && layer._planGeometry == g)
+            {
+                ImplicitBackward(index, plan, start, end, dw, db);
+                return;
+            }
+
             for (int s0 = start; s0 < end; s0 += _group)
             {
                 int count = Math.Min(_group, end - s0), ld = count * ov;
@@ -464,6 +568,52 @@ public abstract class ConvolutionND : Layer
                     {
                         Im2Col.Backward(dcol[(s * ov)..], _dx.AsSpan().Slice((s0 + s) * inVol, inVol), g, ld);
                     }
+                }
+            }
+        }
+
+        /// <summary>
+        /// Implicit GEMM over groups of samples: ∂E/∂W = Σ_s δ_s·(shifted x_s)ᵀ in one pass over the group, ∂E/∂b as
+        /// sums of δ, and δ_p = Σ_q δ_q *full w_qp as a correlation of the padded δ with the rotated, transposed W.
+        /// </summary>
+        private void ImplicitBackward(int index, ImplicitPlan plan, int start, int end, Span<float> dw, Span<float> db)
+        {
+            var g = _g;
+            int q = layer.OutChannels, inVol = g.C * g.InputVolume, outVol = q * g.OutputVolume, ck = g.ColumnRows, ov = g.OutputVolume;
+            Span<float> xpad = layer._xpad[index];
+            Span<float> dpad = layer._dpad[index];
+            for (int s0 = start; s0 < end; s0 += _group)
+            {
+                int count = Math.Min(_group, end - s0);
+                for (int s = 0; s < count; s++)
+                {
+                    plan.PadInput(_x!.AsSpan().Slice((s0 + s) * inVol, inVol), xpad[(s * plan.InputStride)..]);
+                    ReadOnlySpan<float> dys = _dy!.AsSpan().Slice((s0 + s) * outVol, outVol);
+                    plan.ScatterDelta(dys, q, dpad[(s * plan.DeltaStride)..]);
+
+                    // ∂E/∂b_q = Σ_n Σ_i (δ_q)_i
+                    for (int j = 0; j < q; j++)
+                    {
+                        db[j] += TensorPrimitives.Sum(dys.Slice(j * ov, ov));
+                    }
+                }
+
+                // ∂E/∂w_qp = Σ_n y_p *valid rot180(δ_q)
+                ImplicitGemm.WeightGradient(q, plan.N, ck, count, dpad, plan.N, plan.DeltaStride, plan.Offsets, xpad, plan.InputStride,
+                    dw, ck, accumulate: s0 > start);
+            }
+
+            // δ_p = Σ_q δ_q *full w_qp
+            if (_dx is not null)
+            {
+                Span<float> epad = layer._epad[index];
+                Span<float> tmp = layer._tmp[index];
+                int kq = q * g.KernelVolume;
+                for (int s = start; s < end; s++)
+                {
+                    plan.PadDelta(_dy!.AsSpan().Slice(s * outVol, outVol), q, epad);
+                    ImplicitGemm.Forward(g.C, plan.N2, kq, layer._wr, kq, plan.DeltaOffsets, epad, tmp, plan.N2);
+                    plan.GatherInputGradient(tmp, _dx.AsSpan().Slice(s * inVol, inVol));
                 }
             }
         }

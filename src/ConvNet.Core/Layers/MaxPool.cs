@@ -1,6 +1,8 @@
 using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace ConvNet.Layers;
 
@@ -94,6 +96,7 @@ public abstract class MaxPool : PoolingND
         ref float xr = ref MemoryMarshal.GetReference(x);
         ref float yr = ref MemoryMarshal.GetReference(y);
         ref int ar = ref MemoryMarshal.GetArrayDataReference(_argmax);
+        bool vector = Avx512F.IsSupported && g.SH == 2 && g.SW == 2;
         int o = 0;
         for (int plane = 0; plane < g.Planes; plane++)
         {
@@ -104,6 +107,13 @@ public abstract class MaxPool : PoolingND
                 for (int oh = 0; oh < g.OH; oh++)
                 {
                     int row0 = ((d * g.H) + (oh * g.SH)) * g.W, row1 = row0 + g.W;
+                    if (vector && Row2x2Avx512(ref xp, row0, row1, (plane * g.InputPlane) + row1 + 32 <= x.Length,
+                        ref Unsafe.Add(ref yr, o), ref Unsafe.Add(ref ar, o), g.OW, o + 16 <= y.Length))
+                    {
+                        o += g.OW;
+                        continue;
+                    }
+
                     for (int ow = 0; ow < g.OW; ow++, o++)
                     {
                         int c0 = row0 + (ow * g.SW), c2 = row1 + (ow * g.SW);
@@ -120,6 +130,54 @@ public abstract class MaxPool : PoolingND
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// One output row of the 2×2, stride-2 window with AVX-512: 32 inputs of each input row are split into even and odd
+    /// columns (vpermt2ps), then the same four-way first-maximum selection as the scalar code, 16 outputs at a time. A
+    /// row narrower than 16 outputs reads past its end and writes the next outputs (recomputed later in order), so it
+    /// is taken only where that stays inside both tensors; a wider row ends with a block moved back to its end.
+    /// Returns false when the scalar loop must do the row.
+    /// </summary>
+    private static bool Row2x2Avx512(ref float xp, int row0, int row1, bool canOverRead, ref float y, ref int arg, int ow, bool canOverWrite)
+    {
+        if (ow < 16 && !(canOverRead && canOverWrite))
+        {
+            return false;
+        }
+
+        var evens = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+        var odds = evens + Vector512<int>.One;
+        for (int j = 0; ;)
+        {
+            ref float a = ref Unsafe.Add(ref xp, row0 + (2 * j));
+            ref float b = ref Unsafe.Add(ref xp, row1 + (2 * j));
+            var a0 = Vector512.LoadUnsafe(ref a);
+            var a1 = Vector512.LoadUnsafe(ref a, 16);
+            var b0 = Vector512.LoadUnsafe(ref b);
+            var b1 = Vector512.LoadUnsafe(ref b, 16);
+            var best = Avx512F.PermuteVar16x32x2(a0, evens, a1);
+            var index = Vector512.Create(row0 + (2 * j)) + evens;
+            Take(ref best, ref index, Avx512F.PermuteVar16x32x2(a0, odds, a1), Vector512.Create(row0 + (2 * j)) + odds);
+            Take(ref best, ref index, Avx512F.PermuteVar16x32x2(b0, evens, b1), Vector512.Create(row1 + (2 * j)) + evens);
+            Take(ref best, ref index, Avx512F.PermuteVar16x32x2(b0, odds, b1), Vector512.Create(row1 + (2 * j)) + odds);
+            best.StoreUnsafe(ref y, (nuint)j);
+            index.StoreUnsafe(ref arg, (nuint)j);
+            if (j + 16 >= ow)
+            {
+                return true;
+            }
+
+            j = Math.Min(j + 16, ow - 16);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Take(ref Vector512<float> best, ref Vector512<int> index, Vector512<float> v, Vector512<int> at)
+    {
+        var mask = Vector512.GreaterThan(v, best);
+        best = Vector512.ConditionalSelect(mask, v, best);
+        index = Vector512.ConditionalSelect(mask.AsInt32(), at, index);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
