@@ -87,7 +87,11 @@ internal sealed class ImplicitPlan
 
     private int EbW { get; }
 
-    /// <summary>Stride 1 everywhere and no padding wider than the dilated kernel (which the full correlation would crop).</summary>
+    /// <summary>
+    /// Stride 1 everywhere, no padding wider than the dilated kernel (which the full correlation would crop), and at
+    /// least half of the computed positions are real outputs (a 5×5 kernel over a 5×5 map has 1 output in 16 computed
+    /// positions: im2col is the better plan there).
+    /// </summary>
     public static bool Supports(in ConvGeometry g, int outChannels)
     {
         if (g.SD != 1 || g.SH != 1 || g.SW != 1)
@@ -101,7 +105,15 @@ internal sealed class ImplicitPlan
         int pwA = g.OW + ((g.KW - 1) * g.DW) - g.W - g.PW;
         return g.PD <= (g.KD - 1) * g.DD && g.PH <= (g.KH - 1) * g.DH && g.PW <= (g.KW - 1) * g.DW
             && pdA <= (g.KD - 1) * g.DD && phA <= (g.KH - 1) * g.DH && pwA <= (g.KW - 1) * g.DW
-            && outChannels > 0;
+            && outChannels > 0
+            && 2L * g.OutputVolume >= Positions(g);
+    }
+
+    private static long Positions(in ConvGeometry g)
+    {
+        long wp = g.OW + ((g.KW - 1) * g.DW), hp = g.OH + ((g.KH - 1) * g.DH);
+        long last = ((g.OD - 1) * hp * wp) + ((g.OH - 1) * wp) + g.OW;
+        return (last + ImplicitGemm.Align - 1) / ImplicitGemm.Align * ImplicitGemm.Align;
     }
 
     /// <summary>Samples per ∂E/∂W pass: as many as fit in about 1 M floats of padded input and δ, at most a chunk.</summary>

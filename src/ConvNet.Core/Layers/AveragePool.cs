@@ -23,12 +23,23 @@ public abstract class AveragePool : PoolingND
     /// <inheritdoc />
     protected override void ForwardCore(Tensor input, Tensor output)
     {
-        var g = Geometry(input, output);
+        RunPlanes(input, output, null, null, Geometry(input, output));
+    }
+
+    /// <inheritdoc />
+    private protected override void Planes(Tensor input, Tensor output, Tensor? outputGradient, Tensor? inputGradient, in PoolGeometry g, int p0, int p1)
+    {
+        if (inputGradient is not null)
+        {
+            BackwardPlanes(outputGradient!.AsSpan(), inputGradient.AsSpan(), g, p0, p1);
+            return;
+        }
+
         ReadOnlySpan<float> x = input.AsSpan();
         Span<float> y = output.AsSpan();
         float scale = 1f / (g.KD * g.KH * g.KW);
-        int o = 0;
-        for (int plane = 0; plane < g.Planes; plane++)
+        int o = p0 * g.OutputPlane;
+        for (int plane = p0; plane < p1; plane++)
         {
             ReadOnlySpan<float> xp = x.Slice(plane * g.InputPlane, g.InputPlane);
             for (int od = 0; od < g.OD; od++)
@@ -68,13 +79,15 @@ public abstract class AveragePool : PoolingND
             return;
         }
 
-        var g = Geometry(input, output);
-        ReadOnlySpan<float> dy = outputGradient.AsSpan();
-        Span<float> dx = inputGradient.AsSpan();
-        dx.Clear();
+        RunPlanes(input, output, outputGradient, inputGradient, Geometry(input, output));
+    }
+
+    private static void BackwardPlanes(ReadOnlySpan<float> dy, Span<float> dx, in PoolGeometry g, int p0, int p1)
+    {
+        dx.Slice(p0 * g.InputPlane, (p1 - p0) * g.InputPlane).Clear();
         float scale = 1f / (g.KD * g.KH * g.KW);
-        int o = 0;
-        for (int plane = 0; plane < g.Planes; plane++)
+        int o = p0 * g.OutputPlane;
+        for (int plane = p0; plane < p1; plane++)
         {
             Span<float> xp = dx.Slice(plane * g.InputPlane, g.InputPlane);
             for (int od = 0; od < g.OD; od++)

@@ -38,16 +38,32 @@ public abstract class MaxPool : PoolingND
             _argmax = new int[output.Length];
         }
 
-        ReadOnlySpan<float> x = input.AsSpan();
-        Span<float> y = output.AsSpan();
+        RunPlanes(input, output, null, null, g);
+    }
+
+    /// <inheritdoc />
+    private protected override void Planes(Tensor input, Tensor output, Tensor? outputGradient, Tensor? inputGradient, in PoolGeometry g, int p0, int p1)
+    {
+        if (inputGradient is not null)
+        {
+            BackwardPlanes(outputGradient!.AsSpan(), inputGradient.AsSpan(), g, p0, p1);
+        }
+        else
+        {
+            ForwardPlanes(input.AsSpan(), output.AsSpan(), g, p0, p1);
+        }
+    }
+
+    private void ForwardPlanes(ReadOnlySpan<float> x, Span<float> y, in PoolGeometry g, int p0, int p1)
+    {
         if (g.PD == 0 && g.PH == 0 && g.PW == 0 && g.KD == 1 && g.KH == 2 && g.KW == 2)
         {
-            Forward2x2(x, y, g);
+            Forward2x2(x, y, g, p0, p1);
             return;
         }
 
-        int o = 0;
-        for (int plane = 0; plane < g.Planes; plane++)
+        int o = p0 * g.OutputPlane;
+        for (int plane = p0; plane < p1; plane++)
         {
             ReadOnlySpan<float> xp = x.Slice(plane * g.InputPlane, g.InputPlane);
             for (int od = 0; od < g.OD; od++)
@@ -91,14 +107,14 @@ public abstract class MaxPool : PoolingND
 
     /// <summary>The common 2×2 window without padding: no clipping, four loads and three compares per output, same
     /// tie rule (first maximum in row-major order).</summary>
-    private void Forward2x2(ReadOnlySpan<float> x, Span<float> y, in PoolGeometry g)
+    private void Forward2x2(ReadOnlySpan<float> x, Span<float> y, in PoolGeometry g, int p0, int p1)
     {
         ref float xr = ref MemoryMarshal.GetReference(x);
         ref float yr = ref MemoryMarshal.GetReference(y);
         ref int ar = ref MemoryMarshal.GetArrayDataReference(_argmax);
         bool vector = Avx512F.IsSupported && g.SH == 2 && g.SW == 2;
-        int o = 0;
-        for (int plane = 0; plane < g.Planes; plane++)
+        int o = p0 * g.OutputPlane, outEnd = p1 * g.OutputPlane;
+        for (int plane = p0; plane < p1; plane++)
         {
             ref float xp = ref Unsafe.Add(ref xr, plane * g.InputPlane);
             for (int od = 0; od < g.OD; od++)
@@ -108,7 +124,7 @@ public abstract class MaxPool : PoolingND
                 {
                     int row0 = ((d * g.H) + (oh * g.SH)) * g.W, row1 = row0 + g.W;
                     if (vector && Row2x2Avx512(ref xp, row0, row1, (plane * g.InputPlane) + row1 + 32 <= x.Length,
-                        ref Unsafe.Add(ref yr, o), ref Unsafe.Add(ref ar, o), g.OW, o + 16 <= y.Length))
+                        ref Unsafe.Add(ref yr, o), ref Unsafe.Add(ref ar, o), g.OW, o + 16 <= outEnd))
                     {
                         o += g.OW;
                         continue;
@@ -197,12 +213,15 @@ public abstract class MaxPool : PoolingND
             return;
         }
 
-        var g = Geometry(input, output);
-        ReadOnlySpan<float> dy = outputGradient.AsSpan();
-        Span<float> dx = inputGradient.AsSpan();
-        dx.Clear();
+        RunPlanes(input, output, outputGradient, inputGradient, Geometry(input, output));
+    }
+
+    /// <summary>δ^(l−1) = 0, then δ^(l−1)[argmax] += δ^(l), for planes [p0, p1).</summary>
+    private void BackwardPlanes(ReadOnlySpan<float> dy, Span<float> dx, in PoolGeometry g, int p0, int p1)
+    {
         int outPlane = g.OutputPlane;
-        for (int plane = 0; plane < g.Planes; plane++)
+        dx.Slice(p0 * g.InputPlane, (p1 - p0) * g.InputPlane).Clear();
+        for (int plane = p0; plane < p1; plane++)
         {
             int xBase = plane * g.InputPlane, yBase = plane * outPlane;
             for (int o = 0; o < outPlane; o++)

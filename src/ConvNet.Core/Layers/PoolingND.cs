@@ -1,4 +1,5 @@
 using System;
+using ConvNet.Kernels;
 
 namespace ConvNet.Layers;
 
@@ -14,6 +15,8 @@ public abstract class PoolingND : Layer
     private readonly int[] _kernel;
     private readonly int[] _stride;
     private readonly int[] _padding;
+    private const long ParallelThreshold = 1 << 16;
+    private PlaneWork? _work;
 
     /// <summary>Creates the layer.</summary>
     /// <param name="name">Type name for messages.</param>
@@ -117,5 +120,50 @@ public abstract class PoolingND : Layer
         }
 
         return r;
+    }
+
+    /// <summary>The layer's work for planes [p0, p1): forward when <paramref name="inputGradient"/> is null.</summary>
+    private protected abstract void Planes(Tensor input, Tensor output, Tensor? outputGradient, Tensor? inputGradient, in PoolGeometry g, int p0, int p1);
+
+    /// <summary>Planes (sample, channel) are independent: split them over the worker pool when the tensor is large.</summary>
+    private protected void RunPlanes(Tensor x, Tensor y, Tensor? dy, Tensor? dx, in PoolGeometry g)
+    {
+        int parts = Math.Min(DegreeOfParallelism, g.Planes);
+        if (parts <= 1 || (long)g.Planes * g.InputPlane < ParallelThreshold)
+        {
+            Planes(x, y, dy, dx, g, 0, g.Planes);
+            return;
+        }
+
+        var work = _work ??= new PlaneWork(this);
+        work.Set(x, y, dy, dx, g, parts);
+        try
+        {
+            WorkerPool.Run(work, parts, DegreeOfParallelism);
+        }
+        finally
+        {
+            work.Clear();
+        }
+    }
+
+    private sealed class PlaneWork(PoolingND layer) : ParallelWork
+    {
+        private Tensor? _x, _y, _dy, _dx;
+        private PoolGeometry _g;
+        private int _parts;
+
+        public void Set(Tensor x, Tensor y, Tensor? dy, Tensor? dx, in PoolGeometry g, int parts)
+        {
+            (_x, _y, _dy, _dx, _g, _parts) = (x, y, dy, dx, g, parts);
+        }
+
+        public void Clear() => _x = _y = _dy = _dx = null;
+
+        public override void Execute(int index)
+        {
+            int p0 = (int)((long)_g.Planes * index / _parts), p1 = (int)((long)_g.Planes * (index + 1) / _parts);
+            layer.Planes(_x!, _y!, _dy, _dx, _g, p0, p1);
+        }
     }
 }

@@ -1,6 +1,7 @@
 using System;
 using System.Numerics;
 using System.Numerics.Tensors;
+using ConvNet.Kernels;
 
 namespace ConvNet.Layers;
 
@@ -8,19 +9,22 @@ namespace ConvNet.Layers;
 /// Rectified linear unit, y = max(x, 0). Backward follows the lecture: δ^(l−1) = δ^(l) ⊙ f′(x) with f′(x) = 1 for
 /// x ≥ 0 and 0 otherwise — so f′(0) = 1. PyTorch uses f′(0) = 0; the two differ only where an input is exactly zero.
 /// </summary>
-public sealed class ReLU : Layer
+public sealed class ReLU : Layer, IElementwiseKernel
 {
+    private readonly ElementwiseWork _work;
+
     /// <summary>Creates the layer.</summary>
     public ReLU()
         : base(nameof(ReLU))
     {
+        _work = new ElementwiseWork(this);
     }
 
     /// <inheritdoc />
     public override int[] GetOutputShape(ReadOnlySpan<int> inputShape) => inputShape.ToArray();
 
     /// <inheritdoc />
-    protected override void ForwardCore(Tensor input, Tensor output) => TensorPrimitives.Max(input.AsSpan(), 0f, output.AsSpan());
+    protected override void ForwardCore(Tensor input, Tensor output) => _work.Run(input, output, null, null, DegreeOfParallelism);
 
     /// <inheritdoc />
     protected override void BackwardCore(Tensor input, Tensor output, Tensor outputGradient, Tensor? inputGradient)
@@ -30,8 +34,19 @@ public sealed class ReLU : Layer
             return;
         }
 
-        ReadOnlySpan<float> x = input.AsSpan(), dy = outputGradient.AsSpan();
-        Span<float> dx = inputGradient.AsSpan();
+        _work.Run(input, output, outputGradient, inputGradient, DegreeOfParallelism);
+    }
+
+    void IElementwiseKernel.Range(Tensor input, Tensor output, Tensor? dyT, Tensor? dxT, int start, int end)
+    {
+        if (dxT is null)
+        {
+            TensorPrimitives.Max(input.AsSpan()[start..end], 0f, output.AsSpan()[start..end]);
+            return;
+        }
+
+        ReadOnlySpan<float> x = input.AsSpan()[start..end], dy = dyT!.AsSpan()[start..end];
+        Span<float> dx = dxT.AsSpan()[start..end];
         int i = 0;
         if (Vector.IsHardwareAccelerated)
         {

@@ -1,6 +1,7 @@
 using System;
 using System.Numerics;
 using System.Numerics.Tensors;
+using ConvNet.Kernels;
 
 namespace ConvNet.Layers;
 
@@ -8,19 +9,22 @@ namespace ConvNet.Layers;
 /// Sigmoid activation, y = f(x) = 1 / (1 + e^(−x)). Backward reuses the forward output:
 /// δ^(l−1) = δ^(l) ⊙ f′, f′ = f(1 − f).
 /// </summary>
-public sealed class Sigmoid : Layer
+public sealed class Sigmoid : Layer, IElementwiseKernel
 {
+    private readonly ElementwiseWork _work;
+
     /// <summary>Creates the layer.</summary>
     public Sigmoid()
         : base(nameof(Sigmoid))
     {
+        _work = new ElementwiseWork(this);
     }
 
     /// <inheritdoc />
     public override int[] GetOutputShape(ReadOnlySpan<int> inputShape) => inputShape.ToArray();
 
     /// <inheritdoc />
-    protected override void ForwardCore(Tensor input, Tensor output) => TensorPrimitives.Sigmoid(input.AsSpan(), output.AsSpan());
+    protected override void ForwardCore(Tensor input, Tensor output) => _work.Run(input, output, null, null, DegreeOfParallelism);
 
     /// <inheritdoc />
     protected override void BackwardCore(Tensor input, Tensor output, Tensor outputGradient, Tensor? inputGradient)
@@ -30,8 +34,19 @@ public sealed class Sigmoid : Layer
             return;
         }
 
-        ReadOnlySpan<float> y = output.AsSpan(), dy = outputGradient.AsSpan();
-        Span<float> dx = inputGradient.AsSpan();
+        _work.Run(input, output, outputGradient, inputGradient, DegreeOfParallelism);
+    }
+
+    void IElementwiseKernel.Range(Tensor input, Tensor output, Tensor? dyT, Tensor? dxT, int start, int end)
+    {
+        if (dxT is null)
+        {
+            TensorPrimitives.Sigmoid(input.AsSpan()[start..end], output.AsSpan()[start..end]);
+            return;
+        }
+
+        ReadOnlySpan<float> y = output.AsSpan()[start..end], dy = dyT!.AsSpan()[start..end];
+        Span<float> dx = dxT.AsSpan()[start..end];
 
         // dx = dy · y · (1 − y)
         int i = 0;

@@ -1,24 +1,28 @@
 using System;
 using System.Numerics.Tensors;
+using ConvNet.Kernels;
 
 namespace ConvNet.Layers;
 
 /// <summary>
 /// Hyperbolic tangent activation, y = tanh(x). Backward reuses the forward output: δ^(l−1) = δ^(l) ⊙ (1 − y²).
 /// </summary>
-public sealed class Tanh : Layer
+public sealed class Tanh : Layer, IElementwiseKernel
 {
+    private readonly ElementwiseWork _work;
+
     /// <summary>Creates the layer.</summary>
     public Tanh()
         : base(nameof(Tanh))
     {
+        _work = new ElementwiseWork(this);
     }
 
     /// <inheritdoc />
     public override int[] GetOutputShape(ReadOnlySpan<int> inputShape) => inputShape.ToArray();
 
     /// <inheritdoc />
-    protected override void ForwardCore(Tensor input, Tensor output) => TensorPrimitives.Tanh(input.AsSpan(), output.AsSpan());
+    protected override void ForwardCore(Tensor input, Tensor output) => _work.Run(input, output, null, null, DegreeOfParallelism);
 
     /// <inheritdoc />
     protected override void BackwardCore(Tensor input, Tensor output, Tensor outputGradient, Tensor? inputGradient)
@@ -28,8 +32,19 @@ public sealed class Tanh : Layer
             return;
         }
 
-        ReadOnlySpan<float> y = output.AsSpan(), dy = outputGradient.AsSpan();
-        Span<float> dx = inputGradient.AsSpan();
+        _work.Run(input, output, outputGradient, inputGradient, DegreeOfParallelism);
+    }
+
+    void IElementwiseKernel.Range(Tensor input, Tensor output, Tensor? dyT, Tensor? dxT, int start, int end)
+    {
+        if (dxT is null)
+        {
+            TensorPrimitives.Tanh(input.AsSpan()[start..end], output.AsSpan()[start..end]);
+            return;
+        }
+
+        ReadOnlySpan<float> y = output.AsSpan()[start..end], dy = dyT!.AsSpan()[start..end];
+        Span<float> dx = dxT.AsSpan()[start..end];
         // dx = dy − dy·y²
         TensorPrimitives.Multiply(y, y, dx);
         TensorPrimitives.Multiply(dx, dy, dx);

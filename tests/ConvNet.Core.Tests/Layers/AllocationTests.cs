@@ -30,11 +30,12 @@ public class AllocationTests
         "convC3" => (new Conv2D(6, 16, 5, connections: ConnectionTable.LeNet5C3), [8, 6, 14, 14]),
         "conv3d" => (new Conv3D(2, 3, 3, stride: 2), [4, 2, 7, 7, 7]),
         "fc" => (new FullyConnected(400, 120), [8, 400]),
-        "relu" => (new ReLU(), [8, 100]),
-        "sigmoid" => (new Sigmoid(), [8, 100]),
-        "tanh" => (new Tanh(), [8, 100]),
-        "maxpool" => (new MaxPool2D(2), [8, 6, 28, 28]),
-        "avgpool" => (new AveragePool2D(2), [8, 6, 28, 28]),
+        // Large enough for the element-wise and pooling layers to split over the worker pool with 2 threads.
+        "relu" => (new ReLU(), [8, 20000]),
+        "sigmoid" => (new Sigmoid(), [8, 20000]),
+        "tanh" => (new Tanh(), [8, 20000]),
+        "maxpool" => (new MaxPool2D(2), [16, 6, 28, 28]),
+        "avgpool" => (new AveragePool2D(2), [16, 6, 28, 28]),
         _ => (new Flatten(), [8, 16, 5, 5]),
     };
 

@@ -29,14 +29,16 @@ public class TrainingTests
         clock.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(20));
     }
 
-    [Fact]
-    public void Same_seed_and_thread_count_give_bit_identical_weights_and_1_and_2_threads_agree()
+    [Theory]
+    [InlineData("modern")]
+    [InlineData("classic")]
+    public void Same_seed_and_thread_count_give_bit_identical_weights_and_1_and_2_threads_agree(string model)
     {
         var train = ShippedData.Train.Subset(0, 300);
         float[][]? reference = null;
         foreach (int threads in new[] { 2, 2, 1 })
         {
-            var net = LeNet5.Modern(seed: 7);
+            var net = model == "modern" ? LeNet5.Modern(seed: 7) : LeNet5.Classic(seed: 7);
             var trainer = new Trainer(net, new SoftmaxCrossEntropy(), new Sgd(0.05, 0.9, 5e-4), new TrainingOptions { Epochs = 1, BatchSize = 32, Seed = 11, DegreeOfParallelism = threads });
             trainer.Fit(train);
             var weights = new float[net.Parameters.Count][];
