@@ -46,6 +46,19 @@ internal static class Gemm
             return;
         }
 
+        if (PackedGemm.Applies(m, n, k))
+        {
+            PackedGemm.Multiply(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+            return;
+        }
+
+        Unpacked(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+    }
+
+    /// <summary>The kernels without packing: small products, and every product where AVX-512 is not available.</summary>
+    internal static void Unpacked(bool transA, bool transB, int m, int n, int k,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc, bool accumulate)
+    {
         if (transB && !transA)
         {
             MultiplyNT(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
@@ -84,10 +97,17 @@ internal static class Gemm
     public static void MultiplyParallel(bool transA, bool transB, int m, int n, int k,
         ReadOnlyMemory<float> a, int lda, ReadOnlyMemory<float> b, int ldb, Memory<float> c, int ldc, bool accumulate, int degreeOfParallelism)
     {
+        bool packed = PackedGemm.Applies(m, n, k);
         int parts = Math.Min(degreeOfParallelism * 2, m / 16);
         if (degreeOfParallelism <= 1 || parts < 2 || 2.0 * m * n * k < (1 << 22))
         {
             Multiply(transA, transB, m, n, k, a.Span, lda, b.Span, ldb, c.Span, ldc, accumulate);
+            return;
+        }
+
+        if (packed)
+        {
+            PackedGemm.MultiplyParallel(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, degreeOfParallelism);
             return;
         }
 
@@ -137,8 +157,10 @@ internal static class Gemm
                 return;
             }
 
+            // Only products that are not packed come here (the path is chosen once for the whole product, so every
+            // thread count gives the same bits).
             ReadOnlySpan<float> a = _transA ? _a.Span[i0..] : _a.Span[(i0 * _lda)..];
-            Multiply(_transA, _transB, i1 - i0, _n, _k, a, _lda, _b.Span, _ldb, _c.Span[(i0 * _ldc)..], _ldc, _accumulate);
+            Unpacked(_transA, _transB, i1 - i0, _n, _k, a, _lda, _b.Span, _ldb, _c.Span[(i0 * _ldc)..], _ldc, _accumulate);
         }
     }
 

@@ -89,4 +89,40 @@ public class GemmTests
         Gemm.Multiply(false, false, 2, 2, 0, ReadOnlySpan<float>.Empty, 0, ReadOnlySpan<float>.Empty, 2, c, 2, accumulate: false);
         c.Should().Equal(0f, 0f, 0f, 0f);
     }
+
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    [InlineData(true, true)]
+    public void Packed_path_is_right_across_every_block_edge(bool ta, bool tb)
+    {
+        // Partial micro-tiles (m % 8, n % 32), several MC row blocks, K blocks and NC column blocks.
+        var rng = new Random(ta ? (tb ? 44 : 43) : (tb ? 42 : 41));
+        foreach (var (m, n, k) in new[] { (8, 32, 1024), (9, 33, 1000), (137, 1100, 300), (250, 70, 530), (67, 2080, 257) })
+        {
+            PackedGemm.Applies(m, n, k).Should().Be(System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated);
+            Check(rng, m, n, k, ta, tb, accumulate: m % 2 == 1);
+        }
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Packed_and_unpacked_kernels_give_the_same_bits(bool ta)
+    {
+        // Both sum every cell in k blocks of 256 with FMA in k order, continuing from C.
+        var rng = new Random(ta ? 52 : 51);
+        foreach (var (m, n, k, acc) in new[] { (64, 96, 600, false), (75, 130, 257, true), (9, 40, 1000, false) })
+        {
+            var a = Reference.Random(rng, m * k);
+            var b = Reference.Random(rng, k * n);
+            var c0 = Reference.Random(rng, m * n);
+            var packed = (float[])c0.Clone();
+            var plain = (float[])c0.Clone();
+            Gemm.Multiply(ta, false, m, n, k, a, ta ? m : k, b, n, packed, n, acc);
+            Gemm.Unpacked(ta, false, m, n, k, a, ta ? m : k, b, n, plain, n, acc);
+            packed.Should().Equal(plain, $"m={m} n={n} k={k}");
+        }
+    }
 }

@@ -1,0 +1,381 @@
+using System;
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace ConvNet.Kernels;
+
+/// <summary>
+/// Cache-blocked SGEMM with packed panels (the BLIS/GotoBLAS loop nest) for AVX-512: op(B) is copied into KC × NR
+/// column panels (an NC-wide block of them stays in L2/L3), op(A) into MR × KC row panels (an MC-tall block stays in
+/// L2), and an 8 × 32 micro-kernel keeps sixteen <see cref="Vector512{T}"/> accumulators in registers while it streams
+/// both panels contiguously: per step of k, two B loads and eight A broadcasts feed sixteen FMAs. Transposed operands
+/// are handled by the packing, never by a transposed copy. Each element of C is summed in the same order as
+/// <see cref="Gemm"/>'s unpacked kernels (k blocks of <see cref="KC"/>, FMA in k order, each block continuing from C),
+/// so both give the same bits.
+/// </summary>
+internal static class PackedGemm
+{
+    /// <summary>Rows of the micro-kernel.</summary>
+    public const int MR = 8;
+
+    /// <summary>Columns of the micro-kernel (two vectors of 16).</summary>
+    public const int NR = 32;
+
+    /// <summary>Depth of a packed panel (equals <see cref="Gemm"/>'s K block: same summation order).</summary>
+    public const int KC = 256;
+
+    private const int MC = 128;
+    private const int NC = 512;
+
+    [ThreadStatic]
+    private static float[]? _packedA;
+
+    [ThreadStatic]
+    private static float[]? _packedB;
+
+    /// <summary>Whether the packed path runs here and pays for its packing on a product of this size.</summary>
+    public static bool Applies(int m, int n, int k) =>
+        Vector512.IsHardwareAccelerated && m >= MR && n >= NR && (long)m * n * k >= 1L << 18;
+
+    /// <summary>C[m×n] (+)= op(A)·op(B), with the same operand conventions as <see cref="Gemm.Multiply"/>.</summary>
+    public static void Multiply(bool transA, bool transB, int m, int n, int k,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc, bool accumulate)
+    {
+        Debug.Assert(Vector512.IsHardwareAccelerated && m > 0 && n > 0 && k > 0);
+        var packedB = _packedB ??= new float[KC * NC];
+        for (int jc = 0; jc < n; jc += NC)
+        {
+            int nc = Math.Min(NC, n - jc);
+            for (int pc = 0; pc < k; pc += KC)
+            {
+                int kc = Math.Min(KC, k - pc);
+                PackB(transB, b, ldb, pc, jc, kc, 0, nc, packedB);
+                Rows(transA, a, lda, 0, m, pc, kc, jc, nc, packedB, c, ldc, accumulate || pc > 0);
+            }
+        }
+    }
+
+    /// <summary>
+    /// As <see cref="Multiply"/> on up to <paramref name="degreeOfParallelism"/> threads: for every (column block, K
+    /// block) the threads first pack their share of op(B)'s panels into one shared buffer, then each multiplies its own
+    /// contiguous rows of C (packing its own A blocks). Every element is computed by the same code in the same order as
+    /// on one thread, so the result is bit-identical for any thread count.
+    /// </summary>
+    public static void MultiplyParallel(bool transA, bool transB, int m, int n, int k,
+        ReadOnlyMemory<float> a, int lda, ReadOnlyMemory<float> b, int ldb, Memory<float> c, int ldc, bool accumulate, int degreeOfParallelism)
+    {
+        var work = _parallelWork ??= new SharedPanelWork();
+        var packedB = _sharedB ??= new float[KC * NC];
+        int rowBlocks = (m + MR - 1) / MR;
+        int parts = Math.Min(degreeOfParallelism, rowBlocks);
+        try
+        {
+            for (int jc = 0; jc < n; jc += NC)
+            {
+                int nc = Math.Min(NC, n - jc);
+                for (int pc = 0; pc < k; pc += KC)
+                {
+                    int kc = Math.Min(KC, k - pc);
+                    work.Set(transA, transB, m, a, lda, b, ldb, c, ldc, accumulate || pc > 0, packedB, jc, nc, pc, kc, parts, pack: true);
+                    WorkerPool.Run(work, parts, degreeOfParallelism);
+                    work.Pack = false;
+                    WorkerPool.Run(work, parts, degreeOfParallelism);
+                }
+            }
+        }
+        finally
+        {
+            work.Clear();
+        }
+    }
+
+    [ThreadStatic]
+    private static SharedPanelWork? _parallelWork;
+
+    [ThreadStatic]
+    private static float[]? _sharedB;
+
+    private sealed class SharedPanelWork : ParallelWork
+    {
+        private bool _transA, _transB, _accumulate;
+        private int _m, _lda, _ldb, _ldc, _jc, _nc, _pc, _kc, _parts;
+        private ReadOnlyMemory<float> _a, _b;
+        private Memory<float> _c;
+        private float[]? _packedB;
+
+        public bool Pack { get; set; }
+
+        public void Set(bool transA, bool transB, int m, ReadOnlyMemory<float> a, int lda, ReadOnlyMemory<float> b, int ldb,
+            Memory<float> c, int ldc, bool accumulate, float[] packedB, int jc, int nc, int pc, int kc, int parts, bool pack)
+        {
+            (_transA, _transB, _m, _a, _lda, _b, _ldb, _c, _ldc, _accumulate) = (transA, transB, m, a, lda, b, ldb, c, ldc, accumulate);
+            (_packedB, _jc, _nc, _pc, _kc, _parts, Pack) = (packedB, jc, nc, pc, kc, parts, pack);
+        }
+
+        public void Clear()
+        {
+            _a = _b = default;
+            _c = default;
+            _packedB = null;
+        }
+
+        public override void Execute(int index)
+        {
+            if (Pack)
+            {
+                int panels = (_nc + NR - 1) / NR;
+                int j0 = (int)((long)panels * index / _parts) * NR, j1 = Math.Min(_nc, (int)((long)panels * (index + 1) / _parts) * NR);
+                if (j1 > j0)
+                {
+                    PackB(_transB, _b.Span, _ldb, _pc, _jc, _kc, j0, j1, _packedB!);
+                }
+
+                return;
+            }
+
+            int blocks = (_m + MR - 1) / MR;
+            int i0 = Math.Min(_m, (int)((long)blocks * index / _parts) * MR), i1 = Math.Min(_m, (int)((long)blocks * (index + 1) / _parts) * MR);
+            if (i1 > i0)
+            {
+                Rows(_transA, _a.Span, _lda, i0, i1, _pc, _kc, _jc, _nc, _packedB!, _c.Span, _ldc, _accumulate);
+            }
+        }
+    }
+
+    /// <summary>Rows [i0, i1) of C's block (jc, nc) from packed op(B): pack A an MC block at a time, then every micro-tile.</summary>
+    private static void Rows(bool transA, ReadOnlySpan<float> a, int lda, int i0, int i1, int pc, int kc, int jc, int nc,
+        float[] packedB, Span<float> c, int ldc, bool acc)
+    {
+        var packedA = _packedA ??= new float[MC * KC];
+        ref float cr = ref MemoryMarshal.GetReference(c);
+        ref float ap = ref MemoryMarshal.GetArrayDataReference(packedA);
+        ref float bp = ref MemoryMarshal.GetArrayDataReference(packedB);
+        for (int ic = i0; ic < i1; ic += MC)
+        {
+            int mc = Math.Min(MC, i1 - ic);
+            PackA(transA, a, lda, ic, pc, mc, kc, packedA);
+            for (int jr = 0; jr < nc; jr += NR)
+            {
+                int cols = Math.Min(NR, nc - jr);
+                ref float bPanel = ref Unsafe.Add(ref bp, jr * kc);
+                for (int ir = 0; ir < mc; ir += MR)
+                {
+                    int rows = Math.Min(MR, mc - ir);
+                    ref float cTile = ref Unsafe.Add(ref cr, ((ic + ir) * ldc) + jc + jr);
+                    Tile(kc, ref Unsafe.Add(ref ap, ir * kc), ref bPanel, ref cTile, ldc, rows, cols, acc);
+                }
+            }
+        }
+    }
+
+    /// <summary>packed[(i/MR)·kc·MR + p·MR + i%MR] = op(A)[ic + i, pc + p], zero rows past m.</summary>
+    private static void PackA(bool transA, ReadOnlySpan<float> a, int lda, int ic, int pc, int mc, int kc, float[] packed)
+    {
+        ref float ar = ref MemoryMarshal.GetReference(a);
+        ref float dst = ref MemoryMarshal.GetArrayDataReference(packed);
+        for (int ir = 0; ir < mc; ir += MR)
+        {
+            int rows = Math.Min(MR, mc - ir);
+            ref float panel = ref Unsafe.Add(ref dst, ir * kc);
+            if (transA)
+            {
+                // op(A)[i, p] = a[p·lda + i]: MR contiguous values per p.
+                for (int p = 0; p < kc; p++)
+                {
+                    ref float src = ref Unsafe.Add(ref ar, ((pc + p) * lda) + ic + ir);
+                    ref float d = ref Unsafe.Add(ref panel, p * MR);
+                    int i = 0;
+                    for (; i < rows; i++)
+                    {
+                        Unsafe.Add(ref d, i) = Unsafe.Add(ref src, i);
+                    }
+
+                    for (; i < MR; i++)
+                    {
+                        Unsafe.Add(ref d, i) = 0f;
+                    }
+                }
+            }
+            else
+            {
+                for (int i = 0; i < MR; i++)
+                {
+                    if (i < rows)
+                    {
+                        ref float src = ref Unsafe.Add(ref ar, ((ic + ir + i) * lda) + pc);
+                        for (int p = 0; p < kc; p++)
+                        {
+                            Unsafe.Add(ref panel, (p * MR) + i) = Unsafe.Add(ref src, p);
+                        }
+                    }
+                    else
+                    {
+                        for (int p = 0; p < kc; p++)
+                        {
+                            Unsafe.Add(ref panel, (p * MR) + i) = 0f;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>packed[(j/NR)·kc·NR + p·NR + j%NR] = op(B)[pc + p, jc + j] for j in [j0, j1) (j0 a multiple of NR), zero
+    /// columns past j1.</summary>
+    private static void PackB(bool transB, ReadOnlySpan<float> b, int ldb, int pc, int jc, int kc, int j0, int nc, float[] packed)
+    {
+        ref float br = ref MemoryMarshal.GetReference(b);
+        ref float dst = ref MemoryMarshal.GetArrayDataReference(packed);
+        for (int jr = j0; jr < nc; jr += NR)
+        {
+            int cols = Math.Min(NR, nc - jr);
+            ref float panel = ref Unsafe.Add(ref dst, jr * kc);
+            if (!transB)
+            {
+                for (int p = 0; p < kc; p++)
+                {
+                    ref float src = ref Unsafe.Add(ref br, ((pc + p) * ldb) + jc + jr);
+                    ref float d = ref Unsafe.Add(ref panel, p * NR);
+                    if (cols == NR)
+                    {
+                        Vector512.LoadUnsafe(ref src).StoreUnsafe(ref d);
+                        Vector512.LoadUnsafe(ref src, 16).StoreUnsafe(ref d, 16);
+                        continue;
+                    }
+
+                    int j = 0;
+                    for (; j < cols; j++)
+                    {
+                        Unsafe.Add(ref d, j) = Unsafe.Add(ref src, j);
+                    }
+
+                    for (; j < NR; j++)
+                    {
+                        Unsafe.Add(ref d, j) = 0f;
+                    }
+                }
+            }
+            else
+            {
+                // op(B)[p, j] = b[j·ldb + p]: read each row of b along k, write one column of the panel.
+                for (int j = 0; j < NR; j++)
+                {
+                    if (j < cols)
+                    {
+                        ref float src = ref Unsafe.Add(ref br, ((jc + jr + j) * ldb) + pc);
+                        for (int p = 0; p < kc; p++)
+                        {
+                            Unsafe.Add(ref panel, (p * NR) + j) = Unsafe.Add(ref src, p);
+                        }
+                    }
+                    else
+                    {
+                        for (int p = 0; p < kc; p++)
+                        {
+                            Unsafe.Add(ref panel, (p * NR) + j) = 0f;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>One MR × NR tile of C; a partial tile (edge of C) goes through a zero-padded copy on the stack.</summary>
+    private static void Tile(int kc, ref float ap, ref float bp, ref float c, int ldc, int rows, int cols, bool accumulate)
+    {
+        if (rows == MR && cols == NR)
+        {
+            Kernel(kc, ref ap, ref bp, ref c, ldc, accumulate);
+            return;
+        }
+
+        Span<float> tile = stackalloc float[MR * NR];
+        tile.Clear();
+        ref float t = ref MemoryMarshal.GetReference(tile);
+        if (accumulate)
+        {
+            for (int i = 0; i < rows; i++)
+            {
+                for (int j = 0; j < cols; j++)
+                {
+                    Unsafe.Add(ref t, (i * NR) + j) = Unsafe.Add(ref c, (i * ldc) + j);
+                }
+            }
+        }
+
+        Kernel(kc, ref ap, ref bp, ref t, NR, accumulate);
+        for (int i = 0; i < rows; i++)
+        {
+            for (int j = 0; j < cols; j++)
+            {
+                Unsafe.Add(ref c, (i * ldc) + j) = Unsafe.Add(ref t, (i * NR) + j);
+            }
+        }
+    }
+
+    /// <summary>The 8 × 32 micro-kernel: sixteen accumulators, two B vectors and eight A broadcasts per step of k.</summary>
+    private static void Kernel(int kc, ref float ap, ref float bp, ref float c, int ldc, bool accumulate)
+    {
+        const int V = 16;
+        Vector512<float> c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71;
+        ref float r0 = ref c;
+        ref float r1 = ref Unsafe.Add(ref r0, ldc);
+        ref float r2 = ref Unsafe.Add(ref r1, ldc);
+        ref float r3 = ref Unsafe.Add(ref r2, ldc);
+        ref float r4 = ref Unsafe.Add(ref r3, ldc);
+        ref float r5 = ref Unsafe.Add(ref r4, ldc);
+        ref float r6 = ref Unsafe.Add(ref r5, ldc);
+        ref float r7 = ref Unsafe.Add(ref r6, ldc);
+        if (accumulate)
+        {
+            c00 = Vector512.LoadUnsafe(ref r0); c01 = Vector512.LoadUnsafe(ref r0, V);
+            c10 = Vector512.LoadUnsafe(ref r1); c11 = Vector512.LoadUnsafe(ref r1, V);
+            c20 = Vector512.LoadUnsafe(ref r2); c21 = Vector512.LoadUnsafe(ref r2, V);
+            c30 = Vector512.LoadUnsafe(ref r3); c31 = Vector512.LoadUnsafe(ref r3, V);
+            c40 = Vector512.LoadUnsafe(ref r4); c41 = Vector512.LoadUnsafe(ref r4, V);
+            c50 = Vector512.LoadUnsafe(ref r5); c51 = Vector512.LoadUnsafe(ref r5, V);
+            c60 = Vector512.LoadUnsafe(ref r6); c61 = Vector512.LoadUnsafe(ref r6, V);
+            c70 = Vector512.LoadUnsafe(ref r7); c71 = Vector512.LoadUnsafe(ref r7, V);
+        }
+        else
+        {
+            c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = Vector512<float>.Zero;
+            c40 = c41 = c50 = c51 = c60 = c61 = c70 = c71 = Vector512<float>.Zero;
+        }
+
+        for (int p = 0; p < kc; p++)
+        {
+            var b0 = Vector512.LoadUnsafe(ref bp);
+            var b1 = Vector512.LoadUnsafe(ref bp, V);
+            var x = Vector512.Create(ap);
+            c00 = Vector512.FusedMultiplyAdd(x, b0, c00); c01 = Vector512.FusedMultiplyAdd(x, b1, c01);
+            x = Vector512.Create(Unsafe.Add(ref ap, 1));
+            c10 = Vector512.FusedMultiplyAdd(x, b0, c10); c11 = Vector512.FusedMultiplyAdd(x, b1, c11);
+            x = Vector512.Create(Unsafe.Add(ref ap, 2));
+            c20 = Vector512.FusedMultiplyAdd(x, b0, c20); c21 = Vector512.FusedMultiplyAdd(x, b1, c21);
+            x = Vector512.Create(Unsafe.Add(ref ap, 3));
+            c30 = Vector512.FusedMultiplyAdd(x, b0, c30); c31 = Vector512.FusedMultiplyAdd(x, b1, c31);
+            x = Vector512.Create(Unsafe.Add(ref ap, 4));
+            c40 = Vector512.FusedMultiplyAdd(x, b0, c40); c41 = Vector512.FusedMultiplyAdd(x, b1, c41);
+            x = Vector512.Create(Unsafe.Add(ref ap, 5));
+            c50 = Vector512.FusedMultiplyAdd(x, b0, c50); c51 = Vector512.FusedMultiplyAdd(x, b1, c51);
+            x = Vector512.Create(Unsafe.Add(ref ap, 6));
+            c60 = Vector512.FusedMultiplyAdd(x, b0, c60); c61 = Vector512.FusedMultiplyAdd(x, b1, c61);
+            x = Vector512.Create(Unsafe.Add(ref ap, 7));
+            c70 = Vector512.FusedMultiplyAdd(x, b0, c70); c71 = Vector512.FusedMultiplyAdd(x, b1, c71);
+            ap = ref Unsafe.Add(ref ap, MR);
+            bp = ref Unsafe.Add(ref bp, NR);
+        }
+
+        c00.StoreUnsafe(ref r0); c01.StoreUnsafe(ref r0, V);
+        c10.StoreUnsafe(ref r1); c11.StoreUnsafe(ref r1, V);
+        c20.StoreUnsafe(ref r2); c21.StoreUnsafe(ref r2, V);
+        c30.StoreUnsafe(ref r3); c31.StoreUnsafe(ref r3, V);
+        c40.StoreUnsafe(ref r4); c41.StoreUnsafe(ref r4, V);
+        c50.StoreUnsafe(ref r5); c51.StoreUnsafe(ref r5, V);
+        c60.StoreUnsafe(ref r6); c61.StoreUnsafe(ref r6, V);
+        c70.StoreUnsafe(ref r7); c71.StoreUnsafe(ref r7, V);
+    }
+}
