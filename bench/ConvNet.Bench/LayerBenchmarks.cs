@@ -10,7 +10,7 @@ public class LayerBenchmarks
     private Layer _layer = null!;
     private Tensor _x = null!, _y = null!, _dy = null!, _dx = null!;
 
-    [Params("conv N64 1->6 28x28 k5 pad2", "conv N64 6->16 12x12 k5 C3", "conv N64 6->16 12x12 k5 full", "conv N16 64->64 56x56 k3 same", "fc N64 400->120", "maxpool N64 6x28x28 2x2")]
+    [Params("conv N64 1->6 28x28 k5 pad2", "conv N64 6->16 12x12 k5 C3", "conv N64 6->16 12x12 k5 full", "conv N16 64->64 56x56 k3 same", "conv N16 64->64 28x28 k3 groups4", "fc N64 400->120", "maxpool N64 6x28x28 2x2")]
     public string Case { get; set; } = "";
 
     [Params(1, 2)]
@@ -25,6 +25,7 @@ public class LayerBenchmarks
             "conv N64 6->16 12x12 k5 C3" => (new Conv2D(6, 16, 5, connections: ConnectionTable.LeNet5C3), new[] { 64, 6, 12, 12 }, 64.0 * 60 * 8 * 8 * 25),
             "conv N64 6->16 12x12 k5 full" => (new Conv2D(6, 16, 5), new[] { 64, 6, 12, 12 }, 64.0 * 96 * 8 * 8 * 25),
             "conv N16 64->64 56x56 k3 same" => (new Conv2D(64, 64, 3, padding: Padding.Same), new[] { 16, 64, 56, 56 }, 16.0 * 64 * 64 * 56 * 56 * 9),
+            "conv N16 64->64 28x28 k3 groups4" => (new Conv2D(64, 64, 3, padding: Padding.Same, connections: ConnectionTable.Groups(64, 64, 4)), new[] { 16, 64, 28, 28 }, 16.0 * 64 * 16 * 28 * 28 * 9),
             "fc N64 400->120" => (new FullyConnected(400, 120), new[] { 64, 400 }, 64.0 * 400 * 120),
             _ => (new MaxPool2D(2), new[] { 64, 6, 28, 28 }, 0),
         };
@@ -47,6 +48,7 @@ public class LayerBenchmarks
             "conv N64 6->16 12x12 k5 C3" => 64.0 * 60 * 8 * 8 * 25,
             "conv N64 6->16 12x12 k5 full" => 64.0 * 96 * 8 * 8 * 25,
             "conv N16 64->64 56x56 k3 same" => 16.0 * 64 * 64 * 56 * 56 * 9,
+            "conv N16 64->64 28x28 k3 groups4" => 16.0 * 64 * 16 * 28 * 28 * 9,
             "fc N64 400->120" => 64.0 * 400 * 120,
             _ => 0,
         };

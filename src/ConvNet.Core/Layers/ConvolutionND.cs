@@ -44,6 +44,13 @@ public abstract class ConvolutionND : Layer
     private float[][] _tmp = [];
     private float[] _wr = [];
 
+    // Connection tables as block-sparse products (null when dense, or when the blocks would not skip enough).
+    private BlockSparse? _forwardBlocks;
+    private BlockSparse? _backwardBlocks;
+    private float[] _wPacked = [];
+    private float[] _wrPacked = [];
+    private float[][] _dwPacked = [];
+
     /// <summary>Creates the layer; see the derived types for the parameters.</summary>
     /// <param name="spatialRank">1, 2 or 3.</param>
     /// <param name="inChannels">Input feature maps P.</param>
@@ -109,6 +116,9 @@ public abstract class ConvolutionND : Layer
         _backwardWork = new BackwardWork(this);
         Initialize(new Random(seed));
     }
+
+    /// <summary>Whether the last pass multiplied the connection table block-sparsely (tests and benchmarks).</summary>
+    internal bool UsesBlockSparse => _forwardBlocks is not null && _plan is not null;
 
     /// <summary>Number of spatial dimensions (1, 2 or 3).</summary>
     public int SpatialRank { get; }
@@ -219,6 +229,7 @@ public abstract class ConvolutionND : Layer
         else
         {
             EnsurePlanBuffers(chunks, plan, backward: false, 1);
+            PackBlocks();
         }
 
         _forwardWork.Set(input, output, g, n, chunks, group);
@@ -241,9 +252,14 @@ public abstract class ConvolutionND : Layer
         else
         {
             EnsurePlanBuffers(chunks, plan, backward: true, group);
+            PackBlocks();
             if (inputGradient is not null)
             {
                 plan.RotateWeights(Weight.Value.AsSpan(), _wr);
+                if (_backwardBlocks is { } bb)
+                {
+                    bb.PackWeights(_wr, _wrPacked);
+                }
             }
         }
 
@@ -348,6 +364,15 @@ public abstract class ConvolutionND : Layer
 
         _plan = new ImplicitPlan(g, OutChannels);
         _planGeometry = g;
+        _forwardBlocks = _backwardBlocks = null;
+        if (!Connections.IsFull)
+        {
+            int kvol = g.KernelVolume;
+            var forward = new BlockSparse(BlockSparse.Table(OutChannels, InChannels, Connections.IsConnected), kvol, _plan.Offsets);
+            var backward = new BlockSparse(BlockSparse.Table(InChannels, OutChannels, (p, q) => Connections.IsConnected(q, p)), kvol, _plan.DeltaOffsets);
+            _forwardBlocks = forward.Pays ? forward : null;
+            _backwardBlocks = backward.Pays ? backward : null;
+        }
 
         // New geometry: the padding regions of the reused buffers must be zero again.
         ClearAll(_xpad);
@@ -367,8 +392,31 @@ public abstract class ConvolutionND : Layer
         }
     }
 
+    private void PackBlocks()
+    {
+        if (_forwardBlocks is { } fb)
+        {
+            if (_wPacked.Length < fb.PackedLength)
+            {
+                _wPacked = new float[fb.PackedLength];
+            }
+
+            fb.PackWeights(Weight.Value.AsSpan(), _wPacked);
+        }
+
+        if (_backwardBlocks is { } bb && _wrPacked.Length < bb.PackedLength)
+        {
+            _wrPacked = new float[bb.PackedLength];
+        }
+    }
+
     private void EnsurePlanBuffers(int chunks, ImplicitPlan plan, bool backward, int group)
     {
+        if (backward && _forwardBlocks is { } fb)
+        {
+            Grow(ref _dwPacked, chunks, fb.PackedLength);
+        }
+
         Grow(ref _xpad, chunks, (group * plan.InputStride) + ImplicitGemm.Align);
         Grow(ref _tmp, chunks, Math.Max(OutChannels * plan.N, InChannels * plan.N2));
         if (backward)
@@ -455,7 +503,20 @@ public abstract class ConvolutionND : Layer
                 for (int s = start; s < end; s++)
                 {
                     plan.PadInput(_x!.AsSpan().Slice(s * inVol, inVol), xpad);
-                    ImplicitGemm.Forward(q, plan.N, ck, w, ck, plan.Offsets, xpad, tmp, plan.N);
+                    if (layer._forwardBlocks is { } fb)
+                    {
+                        // Each block of output maps multiplies only the input maps its table rows connect.
+                        for (int bk = 0; bk < fb.Blocks; bk++)
+                        {
+                            ImplicitGemm.Forward(fb.RowStart[bk + 1] - fb.RowStart[bk], plan.N, fb.K[bk], layer._wPacked.AsSpan(fb.WeightStart[bk]), fb.K[bk],
+                                fb.Offsets.AsSpan(fb.OffsetStart[bk]), xpad, tmp[(fb.RowStart[bk] * plan.N)..], plan.N);
+                        }
+                    }
+                    else
+                    {
+                        ImplicitGemm.Forward(q, plan.N, ck, w, ck, plan.Offsets, xpad, tmp, plan.N);
+                    }
+
                     plan.GatherOutput(tmp, plan.N, q, b, _y!.AsSpan().Slice(s * outVol, outVol));
                 }
 
@@ -599,9 +660,24 @@ public abstract class ConvolutionND : Layer
                 }
 
                 // ∂E/∂w_qp = Σ_n y_p *valid rot180(δ_q)
-                ImplicitGemm.WeightGradient(q, plan.N, ck, count, dpad, plan.N, plan.DeltaStride, plan.Offsets, xpad, plan.InputStride,
-                    dw, ck, accumulate: s0 > start);
+                if (layer._forwardBlocks is { } fb)
+                {
+                    Span<float> packed = layer._dwPacked[index];
+                    for (int bk = 0; bk < fb.Blocks; bk++)
+                    {
+                        ImplicitGemm.WeightGradient(fb.RowStart[bk + 1] - fb.RowStart[bk], plan.N, fb.K[bk], count, dpad[(fb.RowStart[bk] * plan.N)..], plan.N,
+                            plan.DeltaStride, fb.Offsets.AsSpan(fb.OffsetStart[bk]), xpad, plan.InputStride, packed[fb.WeightStart[bk]..], fb.K[bk],
+                            accumulate: s0 > start);
+                    }
+                }
+                else
+                {
+                    ImplicitGemm.WeightGradient(q, plan.N, ck, count, dpad, plan.N, plan.DeltaStride, plan.Offsets, xpad, plan.InputStride,
+                        dw, ck, accumulate: s0 > start);
+                }
             }
+
+            layer._forwardBlocks?.UnpackWeights(layer._dwPacked[index], dw);
 
             // δ_p = Σ_q δ_q *full w_qp
             if (_dx is not null)
@@ -612,7 +688,19 @@ public abstract class ConvolutionND : Layer
                 for (int s = start; s < end; s++)
                 {
                     plan.PadDelta(_dy!.AsSpan().Slice(s * outVol, outVol), q, epad);
-                    ImplicitGemm.Forward(g.C, plan.N2, kq, layer._wr, kq, plan.DeltaOffsets, epad, tmp, plan.N2);
+                    if (layer._backwardBlocks is { } bb)
+                    {
+                        for (int bk = 0; bk < bb.Blocks; bk++)
+                        {
+                            ImplicitGemm.Forward(bb.RowStart[bk + 1] - bb.RowStart[bk], plan.N2, bb.K[bk], layer._wrPacked.AsSpan(bb.WeightStart[bk]), bb.K[bk],
+                                bb.Offsets.AsSpan(bb.OffsetStart[bk]), epad, tmp[(bb.RowStart[bk] * plan.N2)..], plan.N2);
+                        }
+                    }
+                    else
+                    {
+                        ImplicitGemm.Forward(g.C, plan.N2, kq, layer._wr, kq, plan.DeltaOffsets, epad, tmp, plan.N2);
+                    }
+
                     plan.GatherInputGradient(tmp, _dx.AsSpan().Slice(s * inVol, inVol));
                 }
             }

@@ -11,8 +11,14 @@ public class AllocationTests
 {
     private static long Measure(Action action)
     {
-        action();
-        action();
+        // Warm-up until tiered compilation has settled (call counting starts after 100 ms and promotes after 30 calls;
+        // the runtime's own bookkeeping for a promotion can land on whichever thread made the counted call).
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        for (int i = 0; i < 40 || clock.ElapsedMilliseconds < 300; i++)
+        {
+            action();
+        }
+
         long before = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < 5; i++)
         {

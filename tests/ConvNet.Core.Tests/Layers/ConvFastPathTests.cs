@@ -17,13 +17,24 @@ public class ConvFastPathTests
     [InlineData(1, true)]
     [InlineData(2, true)]
     [InlineData(3, true)]
-    public void Random_geometry_matches_the_plain_formulas(int rank, bool strideOne)
+    [InlineData(1, true, 2)]
+    [InlineData(2, true, 2)]
+    [InlineData(2, true, 4)]
+    [InlineData(3, true, 2)]
+    public void Random_geometry_matches_the_plain_formulas(int rank, bool strideOne, int groups = 0)
     {
+        // groups > 0: a grouped table whose 4-row blocks skip the other groups (the block-sparse products).
         // strideOne: the implicit-GEMM path (and its im2col fallback where the padding is wider than the kernel).
-        var rng = new Random(700 + rank + (strideOne ? 10 : 0));
+        var rng = new Random(700 + rank + (strideOne ? 10 : 0) + (100 * groups));
         for (int trial = 0; trial < (rank == 3 ? 12 : 30); trial++)
         {
             int n = rng.Next(1, 6), p = rng.Next(1, 5), q = rng.Next(1, 6);
+            if (groups > 0)
+            {
+                p = groups * rng.Next(1, 3);
+                q = groups * 4 * rng.Next(1, 3);
+            }
+
             var inS = new[] { 1, 1, 1 };
             var k = new[] { 1, 1, 1 };
             var st = new[] { 1, 1, 1 };
@@ -44,6 +55,16 @@ public class ConvFastPathTests
             var table = new bool[q, p];
             for (int a = 0; a < q; a++)
             {
+                if (groups > 0)
+                {
+                    for (int c = 0; c < p; c++)
+                    {
+                        table[a, c] = a / (q / groups) == c / (p / groups);
+                    }
+
+                    continue;
+                }
+
                 table[a, rng.Next(p)] = true;
                 for (int c = 0; c < p; c++)
                 {
