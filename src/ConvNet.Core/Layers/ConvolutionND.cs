@@ -15,9 +15,13 @@ namespace ConvNet.Layers;
 /// <item>Local sensitivity: δ_p = Σ_{q∈M̃_p} δ_q *full w_qp (δ dilated by the stride, cropped by the padding).</item>
 /// </list>
 /// Weights are [out][in][k…]; pairs (q, p) that the <see cref="ConnectionTable"/> leaves unconnected hold exactly zero,
-/// get exactly zero gradient, and are not counted as parameters. Batched as im2col + GEMM: Y_n = W·col(x_n) + b,
-/// dW = Σ_n δ_n·col(x_n)ᵀ, col(δx_n) = Wᵀ·δ_n. Samples are split into fixed chunks (at least 4), each chunk accumulating
-/// its own partial dW, and the partials are added in chunk order: results do not depend on the thread count.
+/// get exactly zero gradient, and are not counted as parameters. All three are matrix products over the receptive-field
+/// matrix col(x_n): Y_n = W·col(x_n) + b and dW = Σ_n δ_n·col(x_n)ᵀ. With stride 1 the products are implicit (col is a
+/// set of shifted views of the zero-padded input, never written) and δ_p is computed as written above, a full
+/// correlation of δ with the rotated kernel; with a stride, col is built (im2col) and col(δx_n) = Wᵀ·δ_n is scattered
+/// back (col2im). Connection tables skip unconnected blocks of maps. Samples are split into fixed chunks (at least 4),
+/// each chunk accumulating its own partial dW, and the partials are added in chunk order: results do not depend on the
+/// thread count.
 /// </summary>
 public abstract class ConvolutionND : Layer
 {
