@@ -121,6 +121,9 @@ public abstract class ConvolutionND : Layer
         Initialize(new Random(seed));
     }
 
+    /// <summary>False forces the im2col + GEMM path even where the implicit GEMM applies (the benchmarks' "before").</summary>
+    internal bool AllowImplicitGemm { get; set; } = true;
+
     /// <summary>Whether the last pass multiplied the connection table block-sparsely (tests and benchmarks).</summary>
     internal bool UsesBlockSparse => _forwardBlocks is not null && _plan is not null;
 
@@ -361,7 +364,7 @@ public abstract class ConvolutionND : Layer
             return _plan;
         }
 
-        if (!ImplicitPlan.Supports(g, OutChannels))
+        if (!AllowImplicitGemm || !ImplicitPlan.Supports(g, OutChannels))
         {
             return null;
         }

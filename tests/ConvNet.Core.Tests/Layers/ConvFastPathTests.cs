@@ -132,4 +132,33 @@ public class ConvFastPathTests
         conv.GetOutputShape([1, length]).Should().Equal(1, (length + stride - 1) / stride);
         new Conv1D(1, 1, k, 1, Padding.Full, dilation).GetOutputShape([1, length]).Should().Equal(1, length + (dilation * (k - 1)));
     }
+
+    [Theory]
+    [InlineData(1, 6, 5, 28, 2)]
+    [InlineData(6, 16, 5, 14, 0)]
+    [InlineData(8, 8, 3, 11, 1)]
+    public void Implicit_gemm_and_im2col_agree_forward_bit_for_bit_and_backward_to_rounding(int p, int q, int k, int size, int pad)
+    {
+        // Both sum every output over (c, kh, kw) in order with FMA from zero, then add b (K ≤ 256: one K block).
+        var rng = new Random(p + q + k);
+        var x = Tensor.FromData(Reference.Random(rng, 5 * p * size * size), 5, p, size, size);
+        Conv2D Make()
+        {
+            var conv = new Conv2D(p, q, k, padding: Padding.Explicit((pad, pad), (pad, pad)), seed: 9);
+            Reference.Random(new Random(1), q).CopyTo(conv.Bias!.Value.AsSpan());
+            return conv;
+        }
+
+        var fast = Make();
+        var plain = Make();
+        plain.AllowImplicitGemm = false;
+        var y1 = fast.Forward(x);
+        var y2 = plain.Forward(x);
+        y1.ToArray().Should().Equal(y2.ToArray());
+        var dy = Tensor.FromData(Reference.Random(rng, y1.Length), y1.Shape.ToArray());
+        var dx1 = fast.Backward(x, y1, dy);
+        var dx2 = plain.Backward(x, y2, dy);
+        Assertions.ShouldMatch(dx1.AsSpan(), Array.ConvertAll(dx2.ToArray(), v => (double)v), 1e-5, "dx");
+        Assertions.ShouldMatch(fast.Weight.Gradient.AsSpan(), Array.ConvertAll(plain.Weight.Gradient.ToArray(), v => (double)v), 1e-4, "dW");
+    }
 }
