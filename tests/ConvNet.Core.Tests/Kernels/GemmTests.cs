@@ -65,10 +65,11 @@ public class GemmTests
     [InlineData(false, false)]
     [InlineData(true, false)]
     [InlineData(false, true)]
+    [InlineData(true, true)]
     public void The_parallel_split_gives_the_same_bits_as_one_thread(bool ta, bool tb)
     {
         var rng = new Random(31);
-        foreach (var (m, n, k) in new[] { (257, 130, 190), (64, 300, 257), (203, 67, 400) })
+        foreach (var (m, n, k) in new[] { (257, 130, 190), (64, 300, 257), (203, 67, 400), (300, 2100, 300), (77, 530, 600) })
         {
             var a = Reference.Random(rng, m * k);
             var b = Reference.Random(rng, k * n);
