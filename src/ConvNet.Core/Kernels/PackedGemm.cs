@@ -32,6 +32,9 @@ internal static class PackedGemm
     private const int MC = 128;
     private const int NC = 2048;
 
+    // The 2-thread path packs all of op(B)'s K blocks for a column block at once when they fit in 16 MB.
+    private const long MaxWholeK = 1L << 22;
+
     [ThreadStatic]
     private static float[]? _packedA;
 
@@ -70,18 +73,39 @@ internal static class PackedGemm
         ReadOnlyMemory<float> a, int lda, ReadOnlyMemory<float> b, int ldb, Memory<float> c, int ldc, bool accumulate, int degreeOfParallelism)
     {
         var work = _parallelWork ??= new SharedPanelWork();
-        var packedB = _sharedB ??= new float[KC * NC];
         int rowBlocks = (m + MR - 1) / MR;
         int parts = Math.Min(degreeOfParallelism, rowBlocks);
+        int ncRounded = (Math.Min(NC, n) + NR - 1) / NR * NR;
+        bool wholeK = (long)k * ncRounded <= MaxWholeK;
+        var packedB = _sharedB;
+        int need = wholeK ? k * ncRounded : KC * NC;
+        if (packedB is null || packedB.Length < need)
+        {
+            packedB = _sharedB = new float[Math.Max(need, KC * NC)];
+        }
+
         try
         {
             for (int jc = 0; jc < n; jc += NC)
             {
                 int nc = Math.Min(NC, n - jc);
+                if (wholeK)
+                {
+                    // Two hand-offs per column block: pack every K block of B, then each thread runs all K blocks of
+                    // its rows without waiting for the other.
+                    work.Set(transA, transB, m, a, lda, b, ldb, c, ldc, accumulate, packedB, jc, nc, 0, k, parts, pack: true);
+                    work.WholeK = true;
+                    WorkerPool.Run(work, parts, degreeOfParallelism);
+                    work.Pack = false;
+                    WorkerPool.Run(work, parts, degreeOfParallelism);
+                    continue;
+                }
+
                 for (int pc = 0; pc < k; pc += KC)
                 {
                     int kc = Math.Min(KC, k - pc);
                     work.Set(transA, transB, m, a, lda, b, ldb, c, ldc, accumulate || pc > 0, packedB, jc, nc, pc, kc, parts, pack: true);
+                    work.WholeK = false;
                     WorkerPool.Run(work, parts, degreeOfParallelism);
                     work.Pack = false;
                     WorkerPool.Run(work, parts, degreeOfParallelism);
@@ -110,6 +134,9 @@ internal static class PackedGemm
 
         public bool Pack { get; set; }
 
+        /// <summary>_pc = 0 and _kc = k: every K block at once, block p at offset p·KC·round(nc, NR).</summary>
+        public bool WholeK { get; set; }
+
         public void Set(bool transA, bool transB, int m, ReadOnlyMemory<float> a, int lda, ReadOnlyMemory<float> b, int ldb,
             Memory<float> c, int ldc, bool accumulate, float[] packedB, int jc, int nc, int pc, int kc, int parts, bool pack)
         {
@@ -126,13 +153,25 @@ internal static class PackedGemm
 
         public override void Execute(int index)
         {
+            int stride = (_nc + NR - 1) / NR * NR * KC;
             if (Pack)
             {
                 int panels = (_nc + NR - 1) / NR;
                 int j0 = (int)((long)panels * index / _parts) * NR, j1 = Math.Min(_nc, (int)((long)panels * (index + 1) / _parts) * NR);
-                if (j1 > j0)
+                if (j1 <= j0)
+                {
+                    return;
+                }
+
+                if (!WholeK)
                 {
                     PackB(_transB, _b.Span, _ldb, _pc, _jc, _kc, j0, j1, _packedB!);
+                    return;
+                }
+
+                for (int pc = 0, block = 0; pc < _kc; pc += KC, block++)
+                {
+                    PackB(_transB, _b.Span, _ldb, pc, _jc, Math.Min(KC, _kc - pc), j0, j1, _packedB!, block * stride);
                 }
 
                 return;
@@ -140,21 +179,32 @@ internal static class PackedGemm
 
             int blocks = (_m + MR - 1) / MR;
             int i0 = Math.Min(_m, (int)((long)blocks * index / _parts) * MR), i1 = Math.Min(_m, (int)((long)blocks * (index + 1) / _parts) * MR);
-            if (i1 > i0)
+            if (i1 <= i0)
+            {
+                return;
+            }
+
+            if (!WholeK)
             {
                 Rows(_transA, _a.Span, _lda, i0, i1, _pc, _kc, _jc, _nc, _packedB!, _c.Span, _ldc, _accumulate);
+                return;
+            }
+
+            for (int pc = 0, block = 0; pc < _kc; pc += KC, block++)
+            {
+                Rows(_transA, _a.Span, _lda, i0, i1, pc, Math.Min(KC, _kc - pc), _jc, _nc, _packedB!, _c.Span, _ldc, _accumulate || pc > 0, block * stride);
             }
         }
     }
 
     /// <summary>Rows [i0, i1) of C's block (jc, nc) from packed op(B): pack A an MC block at a time, then every micro-tile.</summary>
     private static void Rows(bool transA, ReadOnlySpan<float> a, int lda, int i0, int i1, int pc, int kc, int jc, int nc,
-        float[] packedB, Span<float> c, int ldc, bool acc)
+        float[] packedB, Span<float> c, int ldc, bool acc, int bOffset = 0)
     {
         var packedA = _packedA ??= new float[MC * KC];
         ref float cr = ref MemoryMarshal.GetReference(c);
         ref float ap = ref MemoryMarshal.GetArrayDataReference(packedA);
-        ref float bp = ref MemoryMarshal.GetArrayDataReference(packedB);
+        ref float bp = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(packedB), bOffset);
         for (int ic = i0; ic < i1; ic += MC)
         {
             int mc = Math.Min(MC, i1 - ic);
@@ -227,10 +277,10 @@ internal static class PackedGemm
 
     /// <summary>packed[(j/NR)·kc·NR + p·NR + j%NR] = op(B)[pc + p, jc + j] for j in [j0, j1) (j0 a multiple of NR), zero
     /// columns past j1.</summary>
-    private static void PackB(bool transB, ReadOnlySpan<float> b, int ldb, int pc, int jc, int kc, int j0, int nc, float[] packed)
+    private static void PackB(bool transB, ReadOnlySpan<float> b, int ldb, int pc, int jc, int kc, int j0, int nc, float[] packed, int offset = 0)
     {
         ref float br = ref MemoryMarshal.GetReference(b);
-        ref float dst = ref MemoryMarshal.GetArrayDataReference(packed);
+        ref float dst = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(packed), offset);
         for (int jr = j0; jr < nc; jr += NR)
         {
             int cols = Math.Min(NR, nc - jr);
