@@ -187,6 +187,7 @@ internal static class Gemm
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Block(bool transA, int m, int n, int kc, ReadOnlySpan<float> a, int lda,
         ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc, bool accumulate)
     {
@@ -345,6 +346,7 @@ internal static class Gemm
     /// The AVX-512 micro-kernel: a 4 × 32 block of C held in eight <see cref="Vector512{T}"/> registers across the K
     /// loop (two B loads and four A broadcasts feed eight FMAs per step). Returns the first column it did not cover.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int Block4x32(ref float a0, ref float a1, ref float a2, ref float a3, int ka, ref float br, int ldb,
         ref float c0, ref float c1, ref float c2, ref float c3, int n, int kc, bool accumulate)
     {
@@ -444,6 +446,7 @@ internal static class Gemm
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Dot4x4(ref float a, int lda, ref float b, int ldb, int kv, Span<float> sums)
     {
         int v = Vector<float>.Count;

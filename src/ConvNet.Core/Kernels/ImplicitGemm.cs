@@ -63,6 +63,7 @@ internal static class ImplicitGemm
     }
 
     /// <summary>4 rows × 64 columns (16 accumulators; 4 loads and 4 broadcasts feed 16 FMAs per p), then narrower tails.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Forward512(int m, int n, int k, ref float ar, int lda, ref int or, ref float xr, ref float yr, int ldy)
     {
         const int V = 16;
@@ -205,6 +206,7 @@ internal static class ImplicitGemm
     }
 
     /// <summary>The <see cref="Vector{T}"/> path (AVX2, SSE, NEON): 4 rows × 2 vectors, then single rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ForwardVector(int m, int n, int k, ref float ar, int lda, ref int or, ref float xr, ref float yr, int ldy)
     {
         int v = Vector<float>.Count;
@@ -332,6 +334,7 @@ internal static class ImplicitGemm
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static Sums16 Dot4x1(ref float d0, int ldd, int strideD, ref float x0, int strideX, int n, int samples)
     {
         Sums16 r = default;
@@ -378,6 +381,7 @@ internal static class ImplicitGemm
         return r;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static Sums16 Dot1x4(ref float d0, int strideD, ref int or, int p, ref float xr, int strideX, int n, int samples)
     {
         Sums16 r = default;
@@ -425,6 +429,7 @@ internal static class ImplicitGemm
         return r;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static Sums16 Dot4x4x512(ref float d0, int ldd, int strideD, ref int or, int p, ref float xr, int strideX, int n, int samples)
     {
         const int V = 16;
@@ -473,6 +478,7 @@ internal static class ImplicitGemm
         return r;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static Sums16 Dot4x4xVector(ref float d0, int ldd, int strideD, ref int or, int p, ref float xr, int strideX, int n, int samples)
     {
         int v = Vector<float>.Count;
@@ -522,6 +528,7 @@ internal static class ImplicitGemm
     }
 
     /// <summary>One cell of dw: Σ_s Σ_j d_s[j]·x_s[j] (vector partial sums where available, then scalar).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void DotCell(ref float d, int strideD, ref float x, int strideX, int n, int samples, ref float cell, bool accumulate)
     {
         float total;

@@ -336,6 +336,7 @@ internal static class PackedGemm
     }
 
     /// <summary>One MR × NR tile of C; a partial tile (edge of C) goes through a zero-padded copy on the stack.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Tile(int kc, ref float ap, ref float bp, ref float c, int ldc, int rows, int cols, bool accumulate)
     {
         if (rows == MR && cols == NR)
@@ -369,6 +370,7 @@ internal static class PackedGemm
     }
 
     /// <summary>The 8 × 32 micro-kernel: sixteen accumulators, two B vectors and eight A broadcasts per step of k.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Kernel(int kc, ref float ap, ref float bp, ref float c, int ldc, bool accumulate)
     {
         const int V = 16;
