@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace ConvNet.Kernels;
 
@@ -251,6 +252,24 @@ internal static class PackedGemm
                     }
                 }
             }
+            else if (rows == MR && Avx.IsSupported)
+            {
+                // Eight rows of A, eight k at a time, transposed in registers (unpack, shuffle, lane permute).
+                ref float row0 = ref Unsafe.Add(ref ar, ((ic + ir) * lda) + pc);
+                int p = 0;
+                for (; p + 8 <= kc; p += 8)
+                {
+                    Transpose8x8(ref Unsafe.Add(ref row0, p), lda, ref Unsafe.Add(ref panel, p * MR));
+                }
+
+                for (; p < kc; p++)
+                {
+                    for (int i = 0; i < MR; i++)
+                    {
+                        Unsafe.Add(ref panel, (p * MR) + i) = Unsafe.Add(ref row0, (i * lda) + p);
+                    }
+                }
+            }
             else
             {
                 for (int i = 0; i < MR; i++)
@@ -273,6 +292,44 @@ internal static class PackedGemm
                 }
             }
         }
+    }
+
+    /// <summary>dst[p·8 + i] = src[i·ld + p] for an 8 × 8 block (the standard AVX unpack/shuffle/permute transpose).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose8x8(ref float src, int ld, ref float dst)
+    {
+        var r0 = Vector256.LoadUnsafe(ref src);
+        var r1 = Vector256.LoadUnsafe(ref Unsafe.Add(ref src, ld));
+        var r2 = Vector256.LoadUnsafe(ref Unsafe.Add(ref src, 2 * ld));
+        var r3 = Vector256.LoadUnsafe(ref Unsafe.Add(ref src, 3 * ld));
+        var r4 = Vector256.LoadUnsafe(ref Unsafe.Add(ref src, 4 * ld));
+        var r5 = Vector256.LoadUnsafe(ref Unsafe.Add(ref src, 5 * ld));
+        var r6 = Vector256.LoadUnsafe(ref Unsafe.Add(ref src, 6 * ld));
+        var r7 = Vector256.LoadUnsafe(ref Unsafe.Add(ref src, 7 * ld));
+        var t0 = Avx.UnpackLow(r0, r1);
+        var t1 = Avx.UnpackHigh(r0, r1);
+        var t2 = Avx.UnpackLow(r2, r3);
+        var t3 = Avx.UnpackHigh(r2, r3);
+        var t4 = Avx.UnpackLow(r4, r5);
+        var t5 = Avx.UnpackHigh(r4, r5);
+        var t6 = Avx.UnpackLow(r6, r7);
+        var t7 = Avx.UnpackHigh(r6, r7);
+        var u0 = Avx.Shuffle(t0, t2, 0x44);
+        var u1 = Avx.Shuffle(t0, t2, 0xEE);
+        var u2 = Avx.Shuffle(t1, t3, 0x44);
+        var u3 = Avx.Shuffle(t1, t3, 0xEE);
+        var u4 = Avx.Shuffle(t4, t6, 0x44);
+        var u5 = Avx.Shuffle(t4, t6, 0xEE);
+        var u6 = Avx.Shuffle(t5, t7, 0x44);
+        var u7 = Avx.Shuffle(t5, t7, 0xEE);
+        Avx.Permute2x128(u0, u4, 0x20).StoreUnsafe(ref dst);
+        Avx.Permute2x128(u1, u5, 0x20).StoreUnsafe(ref dst, 8);
+        Avx.Permute2x128(u2, u6, 0x20).StoreUnsafe(ref dst, 16);
+        Avx.Permute2x128(u3, u7, 0x20).StoreUnsafe(ref dst, 24);
+        Avx.Permute2x128(u0, u4, 0x31).StoreUnsafe(ref dst, 32);
+        Avx.Permute2x128(u1, u5, 0x31).StoreUnsafe(ref dst, 40);
+        Avx.Permute2x128(u2, u6, 0x31).StoreUnsafe(ref dst, 48);
+        Avx.Permute2x128(u3, u7, 0x31).StoreUnsafe(ref dst, 56);
     }
 
     /// <summary>packed[(j/NR)·kc·NR + p·NR + j%NR] = op(B)[pc + p, jc + j] for j in [j0, j1) (j0 a multiple of NR), zero
