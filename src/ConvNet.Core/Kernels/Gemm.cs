@@ -8,8 +8,9 @@ using System.Runtime.Intrinsics;
 namespace ConvNet.Kernels;
 
 /// <summary>
-/// Single-precision matrix product C = op(A)·op(B) (+ C when accumulating), row-major, with register-blocked FMA
-/// micro-kernels: 4 rows × 32 columns of C in <see cref="Vector512{T}"/> registers where AVX-512 is available, 4 rows ×
+/// Single-precision matrix product C = op(A)·op(B) (+ C when accumulating), row-major. Products of 2^18 multiply-adds
+/// and more go to <see cref="PackedGemm"/> where AVX-512 is available; the rest (and every product elsewhere) use the
+/// unpacked register-blocked FMA micro-kernels here: 4 rows × 32 columns of C in <see cref="Vector512{T}"/> registers where AVX-512 is available, 4 rows ×
 /// 2 <see cref="Vector{T}"/> otherwise, single rows 4 vectors wide, K blocked for cache, and a scalar tail. A·Bᵀ (both
 /// operands contiguous along K) uses a dot-product kernel with 4 × 4 blocks; Aᵀ·Bᵀ copies B into a per-thread scratch.
 /// </summary>
