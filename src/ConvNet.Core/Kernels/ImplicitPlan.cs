@@ -106,7 +106,18 @@ internal sealed class ImplicitPlan
         return g.PD <= (g.KD - 1) * g.DD && g.PH <= (g.KH - 1) * g.DH && g.PW <= (g.KW - 1) * g.DW
             && pdA <= (g.KD - 1) * g.DD && phA <= (g.KH - 1) * g.DH && pwA <= (g.KW - 1) * g.DW
             && outChannels > 0
-            && 2L * g.OutputVolume >= Positions(g);
+            && 2L * g.OutputVolume >= Positions(g)
+            && FitsInt(g, outChannels);
+    }
+
+    /// <summary>Every padded buffer and offset of the plan must be addressable with int (else im2col takes the layer).</summary>
+    private static bool FitsInt(in ConvGeometry g, int outChannels)
+    {
+        long plane = (long)(g.OD + ((g.KD - 1) * (long)g.DD)) * (g.OH + ((g.KH - 1) * (long)g.DH)) * (g.OW + ((g.KW - 1) * (long)g.DW));
+        long planeE = (long)(g.D + ((g.KD - 1) * (long)g.DD)) * (g.H + ((g.KH - 1) * (long)g.DH)) * (g.W + ((g.KW - 1) * (long)g.DW));
+        long limit = int.MaxValue - (4L * ImplicitGemm.Align);
+        long channels = Math.Max(g.C, outChannels);
+        return channels * plane < limit && channels * planeE < limit && channels * Positions(g) < limit;
     }
 
     private static long Positions(in ConvGeometry g)
