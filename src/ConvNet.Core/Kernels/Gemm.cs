@@ -405,14 +405,16 @@ internal static class Gemm
         ref float br = ref MemoryMarshal.GetReference(b);
         int v = Vector<float>.Count;
         int kv = Vector.IsHardwareAccelerated ? k - (k % v) : 0;
-        Span<float> sums = stackalloc float[16];
+        // The B rows of a 4 × 4 block as the implicit-GEMM kernel's "shifted rows": 0, ldb, 2·ldb, 3·ldb.
+        Span<int> rows = [0, ldb, 2 * ldb, 3 * ldb];
         int i = 0;
         for (; i + 4 <= m; i += 4)
         {
             int j = 0;
             for (; j + 4 <= n && kv > 0; j += 4)
             {
-                Dot4x4(ref Unsafe.Add(ref ar, i * lda), lda, ref Unsafe.Add(ref br, j * ldb), ldb, kv, sums);
+                var sums = ImplicitGemm.Dot4x4xVector(ref Unsafe.Add(ref ar, i * lda), lda, 0, ref MemoryMarshal.GetReference(rows), 0,
+                    ref Unsafe.Add(ref br, j * ldb), 0, kv, samples: 1);
                 for (int r = 0; r < 4; r++)
                 {
                     for (int q = 0; q < 4; q++)
@@ -445,46 +447,6 @@ internal static class Gemm
                 DotCell(a.Slice(i * lda, k), b.Slice(j * ldb, k), ref c[(i * ldc) + j], accumulate);
             }
         }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Dot4x4(ref float a, int lda, ref float b, int ldb, int kv, Span<float> sums)
-    {
-        int v = Vector<float>.Count;
-        ref float a1 = ref Unsafe.Add(ref a, lda);
-        ref float a2 = ref Unsafe.Add(ref a1, lda);
-        ref float a3 = ref Unsafe.Add(ref a2, lda);
-        ref float b1 = ref Unsafe.Add(ref b, ldb);
-        ref float b2 = ref Unsafe.Add(ref b1, ldb);
-        ref float b3 = ref Unsafe.Add(ref b2, ldb);
-        Vector<float> s00 = default, s01 = default, s02 = default, s03 = default;
-        Vector<float> s10 = default, s11 = default, s12 = default, s13 = default;
-        Vector<float> s20 = default, s21 = default, s22 = default, s23 = default;
-        Vector<float> s30 = default, s31 = default, s32 = default, s33 = default;
-        for (int p = 0; p < kv; p += v)
-        {
-            var x0 = Vector.LoadUnsafe(ref a, (nuint)p);
-            var x1 = Vector.LoadUnsafe(ref a1, (nuint)p);
-            var x2 = Vector.LoadUnsafe(ref a2, (nuint)p);
-            var x3 = Vector.LoadUnsafe(ref a3, (nuint)p);
-            var y = Vector.LoadUnsafe(ref b, (nuint)p);
-            s00 = Vector.FusedMultiplyAdd(x0, y, s00); s10 = Vector.FusedMultiplyAdd(x1, y, s10);
-            s20 = Vector.FusedMultiplyAdd(x2, y, s20); s30 = Vector.FusedMultiplyAdd(x3, y, s30);
-            y = Vector.LoadUnsafe(ref b1, (nuint)p);
-            s01 = Vector.FusedMultiplyAdd(x0, y, s01); s11 = Vector.FusedMultiplyAdd(x1, y, s11);
-            s21 = Vector.FusedMultiplyAdd(x2, y, s21); s31 = Vector.FusedMultiplyAdd(x3, y, s31);
-            y = Vector.LoadUnsafe(ref b2, (nuint)p);
-            s02 = Vector.FusedMultiplyAdd(x0, y, s02); s12 = Vector.FusedMultiplyAdd(x1, y, s12);
-            s22 = Vector.FusedMultiplyAdd(x2, y, s22); s32 = Vector.FusedMultiplyAdd(x3, y, s32);
-            y = Vector.LoadUnsafe(ref b3, (nuint)p);
-            s03 = Vector.FusedMultiplyAdd(x0, y, s03); s13 = Vector.FusedMultiplyAdd(x1, y, s13);
-            s23 = Vector.FusedMultiplyAdd(x2, y, s23); s33 = Vector.FusedMultiplyAdd(x3, y, s33);
-        }
-
-        sums[0] = Vector.Sum(s00); sums[1] = Vector.Sum(s01); sums[2] = Vector.Sum(s02); sums[3] = Vector.Sum(s03);
-        sums[4] = Vector.Sum(s10); sums[5] = Vector.Sum(s11); sums[6] = Vector.Sum(s12); sums[7] = Vector.Sum(s13);
-        sums[8] = Vector.Sum(s20); sums[9] = Vector.Sum(s21); sums[10] = Vector.Sum(s22); sums[11] = Vector.Sum(s23);
-        sums[12] = Vector.Sum(s30); sums[13] = Vector.Sum(s31); sums[14] = Vector.Sum(s32); sums[15] = Vector.Sum(s33);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -478,8 +478,9 @@ internal static class ImplicitGemm
         return r;
     }
 
+    /// <summary>Sixteen dot products of 4 d rows with 4 shifted x rows (<see cref="Vector{T}"/>); also Gemm's A·Bᵀ kernel.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static Sums16 Dot4x4xVector(ref float d0, int ldd, int strideD, ref int or, int p, ref float xr, int strideX, int n, int samples)
+    internal static Sums16 Dot4x4xVector(ref float d0, int ldd, int strideD, ref int or, int p, ref float xr, int strideX, int n, int samples)
     {
         int v = Vector<float>.Count;
         Vector<float> s00 = default, s01 = default, s02 = default, s03 = default;
@@ -580,8 +581,9 @@ internal static class ImplicitGemm
         cell = accumulate ? cell + total : total;
     }
 
+    /// <summary>Sixteen sums of a 4 × 4 block, row-major.</summary>
     [InlineArray(16)]
-    private struct Sums16
+    internal struct Sums16
     {
         private float _element0;
     }

@@ -236,7 +236,7 @@ public abstract class ConvolutionND : Layer
         else
         {
             EnsurePlanBuffers(chunks, plan, backward: false, 1);
-            PackBlocks();
+            _forwardBlocks?.PackWeights(Weight.Value.AsSpan(), _wPacked);
         }
 
         _forwardWork.Set(input, output, g, n, chunks, group);
@@ -258,15 +258,12 @@ public abstract class ConvolutionND : Layer
         }
         else
         {
+            // The weight gradient reads no weights; only δx needs the rotated (and, for a table, packed) kernel.
             EnsurePlanBuffers(chunks, plan, backward: true, group);
-            PackBlocks();
             if (inputGradient is not null)
             {
                 plan.RotateWeights(Weight.Value.AsSpan(), _wr);
-                if (_backwardBlocks is { } bb)
-                {
-                    bb.PackWeights(_wr, _wrPacked);
-                }
+                _backwardBlocks?.PackWeights(_wr, _wrPacked);
             }
         }
 
@@ -339,6 +336,14 @@ public abstract class ConvolutionND : Layer
         }
     }
 
+    private static void Grow(ref float[] buffer, int length)
+    {
+        if (buffer.Length < length)
+        {
+            buffer = new float[length];
+        }
+    }
+
     private static void Grow(ref float[][] buffers, int count, int length)
     {
         if (buffers.Length < count)
@@ -399,29 +404,20 @@ public abstract class ConvolutionND : Layer
         }
     }
 
-    private void PackBlocks()
+    private void EnsurePlanBuffers(int chunks, ImplicitPlan plan, bool backward, int group)
     {
         if (_forwardBlocks is { } fb)
         {
-            if (_wPacked.Length < fb.PackedLength)
+            Grow(ref _wPacked, fb.PackedLength);
+            if (backward)
             {
-                _wPacked = new float[fb.PackedLength];
+                Grow(ref _dwPacked, chunks, fb.PackedLength);
             }
-
-            fb.PackWeights(Weight.Value.AsSpan(), _wPacked);
         }
 
-        if (_backwardBlocks is { } bb && _wrPacked.Length < bb.PackedLength)
+        if (backward && _backwardBlocks is { } bb)
         {
-            _wrPacked = new float[bb.PackedLength];
-        }
-    }
-
-    private void EnsurePlanBuffers(int chunks, ImplicitPlan plan, bool backward, int group)
-    {
-        if (backward && _forwardBlocks is { } fb)
-        {
-            Grow(ref _dwPacked, chunks, fb.PackedLength);
+            Grow(ref _wrPacked, bb.PackedLength);
         }
 
         Grow(ref _xpad, chunks, (group * plan.InputStride) + ImplicitGemm.Align);
@@ -432,10 +428,7 @@ public abstract class ConvolutionND : Layer
             Grow(ref _epad, chunks, plan.PaddedDeltaLength + ImplicitGemm.Align);
             Grow(ref _dw, chunks, Weight.Value.Length);
             Grow(ref _db, chunks, OutChannels);
-            if (_wr.Length < Weight.Value.Length)
-            {
-                _wr = new float[Weight.Value.Length];
-            }
+            Grow(ref _wr, Weight.Value.Length);
         }
     }
 
