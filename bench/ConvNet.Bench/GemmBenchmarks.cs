@@ -160,4 +160,13 @@ public class GemmShapeBenchmarks
         var (m, n, k, ta, tb) = Dims;
         Gemm.Unpacked(ta, tb, m, n, k, _a, ta ? m : k, _b, tb ? k : n, _c, n, accumulate: false);
     }
+
+    /// <summary>The same product split over two threads (LeNet's products are below the size that pays for it and run
+    /// on one).</summary>
+    [Benchmark]
+    public void OursTwoThreads()
+    {
+        var (m, n, k, ta, tb) = Dims;
+        Gemm.MultiplyParallel(ta, tb, m, n, k, _a, ta ? m : k, _b, tb ? k : n, _c, n, accumulate: false, degreeOfParallelism: 2);
+    }
 }

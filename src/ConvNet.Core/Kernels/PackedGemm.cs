@@ -4,6 +4,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using System.Threading;
 
 namespace ConvNet.Kernels;
 
@@ -33,8 +34,10 @@ internal static class PackedGemm
     private const int MC = 128;
     private const int NC = 2048;
 
-    // The 2-thread path packs all of op(B)'s K blocks for a column block at once when they fit in 16 MB.
-    private const long MaxWholeK = 1L << 22;
+    // A thread's own copy of the operand every chunk needs holds as many K blocks as fit in 2 MB, so that it stays in
+    // cache while the thread's chunks stream it (measured at n = 2048 on two threads: 2.06× with one K block per copy,
+    // 1.78× with two, i.e. 4 MB).
+    private const long MaxOwn = 1L << 19;
 
     [ThreadStatic]
     private static float[]? _packedA;
@@ -65,51 +68,54 @@ internal static class PackedGemm
     }
 
     /// <summary>
-    /// As <see cref="Multiply"/> on up to <paramref name="degreeOfParallelism"/> threads: for every (column block, K
-    /// block) the threads first pack their share of op(B)'s panels into one shared buffer, then each multiplies its own
-    /// contiguous rows of C (packing its own A blocks). Every element is computed by the same code in the same order as
-    /// on one thread, so the result is bit-identical for any thread count.
+    /// As <see cref="Multiply"/> on up to <paramref name="degreeOfParallelism"/> threads, in one hand-off per group of K
+    /// blocks. C is cut along its longer side into chunks (about two per thread) that the threads take in turn, so a
+    /// slower core simply takes fewer. Nothing packed is shared between threads: each thread packs the whole operand
+    /// that every chunk needs (op(B) when C is cut into rows, op(A) when into columns) into its own buffer, once per call,
+    /// and the chunk's own part of the other. Reading panels another core has just written costs more than packing them
+    /// again on this kind of VM (2 vCPUs, n = 512, interleaved runs: 2-thread/1-thread 1.77× with one shared copy of
+    /// op(B), 1.98× with a copy per thread; 64 × 3136 × 576, an im2col product: 1.03× → 1.97×). The copy made twice costs
+    /// ~40 µs of a 740 µs product at n = 512.
+    /// Every element of C is computed by the same code in the same order as on one thread, so the result is
+    /// bit-identical for any thread count and split.
     /// </summary>
     public static void MultiplyParallel(bool transA, bool transB, int m, int n, int k,
         ReadOnlyMemory<float> a, int lda, ReadOnlyMemory<float> b, int ldb, Memory<float> c, int ldc, bool accumulate, int degreeOfParallelism)
     {
-        var work = _parallelWork ??= new SharedPanelWork();
-        int rowBlocks = (m + MR - 1) / MR;
-        int parts = Math.Min(degreeOfParallelism, rowBlocks);
-        int ncRounded = (Math.Min(NC, n) + NR - 1) / NR * NR;
-        bool wholeK = (long)k * ncRounded <= MaxWholeK;
-        var packedB = _sharedB;
-        int need = wholeK ? k * ncRounded : KC * NC;
-        if (packedB is null || packedB.Length < need)
-        {
-            packedB = _sharedB = new float[Math.Max(need, KC * NC)];
-        }
-
+        var work = _parallelWork ??= new PrivatePanelWork();
+        int kBlocks = (k + KC - 1) / KC;
+        int mRounded = (m + MR - 1) / MR * MR;
         try
         {
+            if (n > m && (long)mRounded * KC <= MaxOwn)
+            {
+                // Column chunks: every thread packs all of op(A) (the smaller operand), each chunk its own columns of op(B).
+                int chunkCols = ChunkSize(n, degreeOfParallelism, NR, 512);
+                int chunks = (n + chunkCols - 1) / chunkCols;
+                int group = (int)Math.Min(kBlocks, MaxOwn / ((long)mRounded * KC));
+                for (int pc = 0; pc < k; pc += group * KC)
+                {
+                    work.Set(transA, transB, m, n, a, lda, b, ldb, c, ldc, accumulate || pc > 0, byColumns: true, chunkCols, chunks,
+                        0, n, pc, Math.Min(group * KC, k - pc), Interlocked.Increment(ref _calls));
+                    WorkerPool.Run(work, chunks, degreeOfParallelism);
+                }
+
+                return;
+            }
+
+            // Row chunks: every thread packs all of op(B)'s column block, each chunk its own rows of op(A).
+            int chunkRows = ChunkSize(m, degreeOfParallelism, MR, MC);
+            int rowChunks = (m + chunkRows - 1) / chunkRows;
             for (int jc = 0; jc < n; jc += NC)
             {
                 int nc = Math.Min(NC, n - jc);
-                if (wholeK)
+                int ncRounded = (nc + NR - 1) / NR * NR;
+                int group = (int)Math.Min(kBlocks, MaxOwn / ((long)ncRounded * KC));
+                for (int pc = 0; pc < k; pc += group * KC)
                 {
-                    // Two hand-offs per column block: pack every K block of B, then each thread runs all K blocks of
-                    // its rows without waiting for the other.
-                    work.Set(transA, transB, m, a, lda, b, ldb, c, ldc, accumulate, packedB, jc, nc, 0, k, parts, pack: true);
-                    work.WholeK = true;
-                    WorkerPool.Run(work, parts, degreeOfParallelism);
-                    work.Pack = false;
-                    WorkerPool.Run(work, parts, degreeOfParallelism);
-                    continue;
-                }
-
-                for (int pc = 0; pc < k; pc += KC)
-                {
-                    int kc = Math.Min(KC, k - pc);
-                    work.Set(transA, transB, m, a, lda, b, ldb, c, ldc, accumulate || pc > 0, packedB, jc, nc, pc, kc, parts, pack: true);
-                    work.WholeK = false;
-                    WorkerPool.Run(work, parts, degreeOfParallelism);
-                    work.Pack = false;
-                    WorkerPool.Run(work, parts, degreeOfParallelism);
+                    work.Set(transA, transB, m, n, a, lda, b, ldb, c, ldc, accumulate || pc > 0, byColumns: false, chunkRows, rowChunks,
+                        jc, nc, pc, Math.Min(group * KC, k - pc), Interlocked.Increment(ref _calls));
+                    WorkerPool.Run(work, rowChunks, degreeOfParallelism);
                 }
             }
         }
@@ -119,83 +125,115 @@ internal static class PackedGemm
         }
     }
 
-    [ThreadStatic]
-    private static SharedPanelWork? _parallelWork;
-
-    [ThreadStatic]
-    private static float[]? _sharedB;
-
-    private sealed class SharedPanelWork : ParallelWork
+    /// <summary>About two chunks per thread, whole micro-tiles, at least four of them and at most <paramref name="max"/>
+    /// (measured at n = 512 on two threads: 128-row chunks beat 64, 32 and 8).</summary>
+    private static int ChunkSize(int length, int threads, int tile, int max)
     {
-        private bool _transA, _transB, _accumulate;
-        private int _m, _lda, _ldb, _ldc, _jc, _nc, _pc, _kc, _parts;
+        int perChunk = (int)(((long)length + (2L * threads) - 1) / (2L * threads));
+        return Math.Clamp((perChunk + tile - 1) / tile * tile, 4 * tile, max);
+    }
+
+    // Identifies one parallel call: a thread's packed operand is current when its stamp equals the call's.
+    private static long _calls;
+
+    [ThreadStatic]
+    private static PrivatePanelWork? _parallelWork;
+
+    [ThreadStatic]
+    private static float[]? _ownWhole;
+
+    [ThreadStatic]
+    private static float[]? _ownChunk;
+
+    [ThreadStatic]
+    private static long[]? _ownStamp;
+
+    /// <summary>One chunk of C (rows or columns) over the K blocks [pc, pc + kc); see <see cref="MultiplyParallel"/>.</summary>
+    private sealed class PrivatePanelWork : ParallelWork
+    {
+        private bool _transA, _transB, _accumulate, _byColumns;
+        private int _m, _n, _lda, _ldb, _ldc, _chunk, _chunks, _jc, _nc, _pc, _kc;
+        private long _call;
         private ReadOnlyMemory<float> _a, _b;
         private Memory<float> _c;
-        private float[]? _packedB;
 
-        public bool Pack { get; set; }
-
-        /// <summary>_pc = 0 and _kc = k: every K block at once, block p at offset p·KC·round(nc, NR).</summary>
-        public bool WholeK { get; set; }
-
-        public void Set(bool transA, bool transB, int m, ReadOnlyMemory<float> a, int lda, ReadOnlyMemory<float> b, int ldb,
-            Memory<float> c, int ldc, bool accumulate, float[] packedB, int jc, int nc, int pc, int kc, int parts, bool pack)
+        public void Set(bool transA, bool transB, int m, int n, ReadOnlyMemory<float> a, int lda, ReadOnlyMemory<float> b, int ldb,
+            Memory<float> c, int ldc, bool accumulate, bool byColumns, int chunk, int chunks, int jc, int nc, int pc, int kc, long call)
         {
-            (_transA, _transB, _m, _a, _lda, _b, _ldb, _c, _ldc, _accumulate) = (transA, transB, m, a, lda, b, ldb, c, ldc, accumulate);
-            (_packedB, _jc, _nc, _pc, _kc, _parts, Pack) = (packedB, jc, nc, pc, kc, parts, pack);
+            (_transA, _transB, _m, _n, _a, _lda, _b, _ldb, _c, _ldc) = (transA, transB, m, n, a, lda, b, ldb, c, ldc);
+            (_accumulate, _byColumns, _chunk, _chunks, _jc, _nc, _pc, _kc, _call) = (accumulate, byColumns, chunk, chunks, jc, nc, pc, kc, call);
         }
 
         public void Clear()
         {
             _a = _b = default;
             _c = default;
-            _packedB = null;
         }
 
         public override void Execute(int index)
         {
+            int blocks = (_kc + KC - 1) / KC;
+            var stamp = _ownStamp is { Length: var l } s && l >= blocks ? s : _ownStamp = new long[Math.Max(blocks, 16)];
+            if (_byColumns)
+            {
+                ExecuteColumns(index, blocks, stamp);
+                return;
+            }
+
+            // Row chunk [i0, i1): this thread's copy of op(B)'s K block is packed once per call, then every K block of the
+            // chunk's rows runs as on one thread.
+            int i0 = index * _chunk, i1 = Math.Min(_m, i0 + _chunk);
             int stride = (_nc + NR - 1) / NR * NR * KC;
-            if (Pack)
+            var packedB = Own(ref _ownWhole, blocks * stride);
+            for (int block = 0; block < blocks; block++)
             {
-                int panels = (_nc + NR - 1) / NR;
-                int j0 = (int)((long)panels * index / _parts) * NR, j1 = Math.Min(_nc, (int)((long)panels * (index + 1) / _parts) * NR);
-                if (j1 <= j0)
+                int pc = _pc + (block * KC), kc = Math.Min(KC, _pc + _kc - pc);
+                if (stamp[block] != _call)
                 {
-                    return;
+                    PackB(_transB, _b.Span, _ldb, pc, _jc, kc, 0, _nc, packedB, block * stride);
+                    stamp[block] = _call;
                 }
 
-                if (!WholeK)
-                {
-                    PackB(_transB, _b.Span, _ldb, _pc, _jc, _kc, j0, j1, _packedB!);
-                    return;
-                }
-
-                for (int pc = 0, block = 0; pc < _kc; pc += KC, block++)
-                {
-                    PackB(_transB, _b.Span, _ldb, pc, _jc, Math.Min(KC, _kc - pc), j0, j1, _packedB!, block * stride);
-                }
-
-                return;
-            }
-
-            int blocks = (_m + MR - 1) / MR;
-            int i0 = Math.Min(_m, (int)((long)blocks * index / _parts) * MR), i1 = Math.Min(_m, (int)((long)blocks * (index + 1) / _parts) * MR);
-            if (i1 <= i0)
-            {
-                return;
-            }
-
-            if (!WholeK)
-            {
-                Rows(_transA, _a.Span, _lda, i0, i1, _pc, _kc, _jc, _nc, _packedB!, _c.Span, _ldc, _accumulate);
-                return;
-            }
-
-            for (int pc = 0, block = 0; pc < _kc; pc += KC, block++)
-            {
-                Rows(_transA, _a.Span, _lda, i0, i1, pc, Math.Min(KC, _kc - pc), _jc, _nc, _packedB!, _c.Span, _ldc, _accumulate || pc > 0, block * stride);
+                Rows(_transA, _a.Span, _lda, i0, i1, pc, kc, _jc, _nc, packedB, _c.Span, _ldc, _accumulate || block > 0, block * stride);
             }
         }
+
+        private void ExecuteColumns(int index, int blocks, long[] stamp)
+        {
+            // Column chunk [j0, j0 + w): op(B)'s K block for these columns, then every MC block of this thread's copy of
+            // op(A) (packed once per call) against it.
+            int j0 = index * _chunk, w = Math.Min(_n - j0, _chunk);
+            int mRounded = (_m + MR - 1) / MR * MR;
+            var packedA = Own(ref _ownWhole, blocks * mRounded * KC);
+            var packedB = Own(ref _ownChunk, KC * ((_chunk + NR - 1) / NR * NR));
+            ref float aBase = ref MemoryMarshal.GetArrayDataReference(packedA);
+            ref float bBase = ref MemoryMarshal.GetArrayDataReference(packedB);
+            ref float cBase = ref MemoryMarshal.GetReference(_c.Span);
+            for (int block = 0; block < blocks; block++)
+            {
+                int pc = _pc + (block * KC), kc = Math.Min(KC, _pc + _kc - pc);
+                int aOffset = block * mRounded * KC;
+                if (stamp[block] != _call)
+                {
+                    for (int ic = 0; ic < _m; ic += MC)
+                    {
+                        PackA(_transA, _a.Span, _lda, ic, pc, Math.Min(MC, _m - ic), kc, packedA, aOffset + (ic * kc));
+                    }
+
+                    stamp[block] = _call;
+                }
+
+                PackB(_transB, _b.Span, _ldb, pc, j0, kc, 0, w, packedB);
+                for (int ic = 0; ic < _m; ic += MC)
+                {
+                    Tiles(kc, ref Unsafe.Add(ref aBase, aOffset + (ic * kc)), Math.Min(MC, _m - ic), ref bBase, w,
+                        ref Unsafe.Add(ref cBase, (ic * _ldc) + j0), _ldc, _accumulate || block > 0);
+                }
+            }
+        }
+
+        private static float[] Own(ref float[]? buffer, int length) =>
+            buffer is { Length: var l } b && l >= length ? b : buffer = new float[length];
     }
 
     /// <summary>Rows [i0, i1) of C's block (jc, nc) from packed op(B): pack A an MC block at a time, then every micro-tile.</summary>
@@ -210,25 +248,30 @@ internal static class PackedGemm
         {
             int mc = Math.Min(MC, i1 - ic);
             PackA(transA, a, lda, ic, pc, mc, kc, packedA);
-            for (int jr = 0; jr < nc; jr += NR)
+            Tiles(kc, ref ap, mc, ref bp, nc, ref Unsafe.Add(ref cr, (ic * ldc) + jc), ldc, acc);
+        }
+    }
+
+    /// <summary>C[mc × nc] (+)= packed A block (mc × kc) · packed B panels (kc × nc): every micro-tile, B panel by B panel.</summary>
+    private static void Tiles(int kc, ref float ap, int mc, ref float bp, int nc, ref float c, int ldc, bool acc)
+    {
+        for (int jr = 0; jr < nc; jr += NR)
+        {
+            int cols = Math.Min(NR, nc - jr);
+            ref float bPanel = ref Unsafe.Add(ref bp, jr * kc);
+            for (int ir = 0; ir < mc; ir += MR)
             {
-                int cols = Math.Min(NR, nc - jr);
-                ref float bPanel = ref Unsafe.Add(ref bp, jr * kc);
-                for (int ir = 0; ir < mc; ir += MR)
-                {
-                    int rows = Math.Min(MR, mc - ir);
-                    ref float cTile = ref Unsafe.Add(ref cr, ((ic + ir) * ldc) + jc + jr);
-                    Tile(kc, ref Unsafe.Add(ref ap, ir * kc), ref bPanel, ref cTile, ldc, rows, cols, acc);
-                }
+                int rows = Math.Min(MR, mc - ir);
+                Tile(kc, ref Unsafe.Add(ref ap, ir * kc), ref bPanel, ref Unsafe.Add(ref c, (ir * ldc) + jr), ldc, rows, cols, acc);
             }
         }
     }
 
     /// <summary>packed[(i/MR)·kc·MR + p·MR + i%MR] = op(A)[ic + i, pc + p], zero rows past m.</summary>
-    private static void PackA(bool transA, ReadOnlySpan<float> a, int lda, int ic, int pc, int mc, int kc, float[] packed)
+    private static void PackA(bool transA, ReadOnlySpan<float> a, int lda, int ic, int pc, int mc, int kc, float[] packed, int offset = 0)
     {
         ref float ar = ref MemoryMarshal.GetReference(a);
-        ref float dst = ref MemoryMarshal.GetArrayDataReference(packed);
+        ref float dst = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(packed), offset);
         for (int ir = 0; ir < mc; ir += MR)
         {
             int rows = Math.Min(MR, mc - ir);

@@ -81,6 +81,31 @@ public class GemmTests
         }
     }
 
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(true, true)]
+    public void The_parallel_split_gives_the_same_bits_across_k_groups_and_column_blocks(bool ta, bool tb)
+    {
+        // Column chunks with op(A) copied per thread in several K groups (1030 × 1100, k = 600), row chunks with op(B)
+        // copied per thread in several K groups (1100 × 1030), and row chunks across the NC column block edge
+        // (n = 2090); each accumulating onto C as well as overwriting it.
+        var rng = new Random(37);
+        foreach (var (m, n, k) in new[] { (1030, 1100, 600), (1100, 1030, 600), (2100, 2090, 40) })
+        {
+            var a = Reference.Random(rng, m * k);
+            var b = Reference.Random(rng, k * n);
+            var c0 = Reference.Random(rng, m * n);
+            foreach (bool accumulate in new[] { false, true })
+            {
+                var one = (float[])c0.Clone();
+                var two = (float[])c0.Clone();
+                Gemm.Multiply(ta, tb, m, n, k, a, ta ? m : k, b, tb ? k : n, one, n, accumulate);
+                Gemm.MultiplyParallel(ta, tb, m, n, k, a, ta ? m : k, b, tb ? k : n, two, n, accumulate, degreeOfParallelism: 2);
+                two.Should().Equal(one, $"m={m} n={n} k={k} accumulate={accumulate}");
+            }
+        }
+    }
+
     [Fact]
     public void Empty_k_clears_or_keeps_c()
     {
