@@ -91,26 +91,30 @@ internal static class Gemm
     }
 
     /// <summary>
-    /// As <see cref="Multiply"/>, split over row blocks of C on up to <paramref name="degreeOfParallelism"/> threads
-    /// when the product is large enough to pay for it. Each element of C is computed by the same code in the same order
-    /// whatever the split (rows are independent), so the result is bit-identical for every thread count.
+    /// As <see cref="Multiply"/>, split over blocks of C on up to <paramref name="degreeOfParallelism"/> threads when the
+    /// product is large enough to pay for it (the packed path cuts C into row or column chunks, see
+    /// <see cref="PackedGemm.MultiplyParallel"/>; the unpacked one into row blocks). Each element of C is computed by the
+    /// same code in the same order whatever the split (elements are independent), so the result is bit-identical for
+    /// every thread count.
     /// </summary>
     public static void MultiplyParallel(bool transA, bool transB, int m, int n, int k,
         ReadOnlyMemory<float> a, int lda, ReadOnlyMemory<float> b, int ldb, Memory<float> c, int ldc, bool accumulate, int degreeOfParallelism)
     {
         bool packed = PackedGemm.Applies(m, n, k);
-        int parts = Math.Min(degreeOfParallelism * 2, m / 16);
-        // The packed split costs two hand-offs per K block and shares B's panels between cores: below ~16 MFLOP (a
-        // LeNet fully connected layer at batch 64 is 6) one thread is faster (measured: 67 µs vs 80 µs for 64·120·400).
-        if (degreeOfParallelism <= 1 || parts < 2 || 2.0 * m * n * k < (packed ? 1 << 24 : 1 << 22))
+        // The packed split packs one operand again on every thread: below ~16 MFLOP (a LeNet fully connected layer at
+        // batch 64 is 6) one thread is faster (measured: 67 µs vs 80 µs for 64·120·400). It cuts C along its longer side,
+        // so a short, wide product (a small batch through a wide layer) splits too.
+        bool large = 2.0 * m * n * k >= (packed ? 1 << 24 : 1 << 22);
+        if (degreeOfParallelism > 1 && packed && large)
         {
-            Multiply(transA, transB, m, n, k, a.Span, lda, b.Span, ldb, c.Span, ldc, accumulate);
+            PackedGemm.MultiplyParallel(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, degreeOfParallelism);
             return;
         }
 
-        if (packed)
+        int parts = Math.Min(degreeOfParallelism * 2, m / 16);
+        if (degreeOfParallelism <= 1 || parts < 2 || !large)
         {
-            PackedGemm.MultiplyParallel(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, degreeOfParallelism);
+            Multiply(transA, transB, m, n, k, a.Span, lda, b.Span, ldb, c.Span, ldc, accumulate);
             return;
         }
 

@@ -88,9 +88,10 @@ public class GemmTests
     {
         // Column chunks with op(A) copied per thread in several K groups (1030 × 1100, k = 600), row chunks with op(B)
         // copied per thread in several K groups (1100 × 1030), and row chunks across the NC column block edge
-        // (n = 2090); each accumulating onto C as well as overwriting it.
+        // (n = 2090), and a short wide product (m = 9: two row tiles, split by columns only); each accumulating onto C as
+        // well as overwriting it.
         var rng = new Random(37);
-        foreach (var (m, n, k) in new[] { (1030, 1100, 600), (1100, 1030, 600), (2100, 2090, 40) })
+        foreach (var (m, n, k) in new[] { (1030, 1100, 600), (1100, 1030, 600), (2100, 2090, 40), (9, 2000, 600) })
         {
             var a = Reference.Random(rng, m * k);
             var b = Reference.Random(rng, k * n);
