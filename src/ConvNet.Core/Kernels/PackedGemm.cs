@@ -87,11 +87,14 @@ internal static class PackedGemm
         int mRounded = (m + MR - 1) / MR * MR;
         try
         {
-            if (n > m && (long)mRounded * KC <= MaxOwn)
+            int chunkRows = ChunkSize(m, degreeOfParallelism, MR, MC);
+            int rowChunks = (m + chunkRows - 1) / chunkRows;
+            int chunkCols = ChunkSize(n, degreeOfParallelism, NR, 512);
+            int chunks = (n + chunkCols - 1) / chunkCols;
+            if (chunks >= 2 && (n > m || rowChunks < 2) && (long)mRounded * KC <= MaxOwn)
             {
-                // Column chunks: every thread packs all of op(A) (the smaller operand), each chunk its own columns of op(B).
-                int chunkCols = ChunkSize(n, degreeOfParallelism, NR, 512);
-                int chunks = (n + chunkCols - 1) / chunkCols;
+                // Column chunks: every thread packs all of op(A) (the smaller operand, or the only way to get two
+                // chunks), each chunk its own columns of op(B).
                 int group = (int)Math.Min(kBlocks, MaxOwn / ((long)mRounded * KC));
                 for (int pc = 0; pc < k; pc += group * KC)
                 {
@@ -104,8 +107,6 @@ internal static class PackedGemm
             }
 
             // Row chunks: every thread packs all of op(B)'s column block, each chunk its own rows of op(A).
-            int chunkRows = ChunkSize(m, degreeOfParallelism, MR, MC);
-            int rowChunks = (m + chunkRows - 1) / chunkRows;
             for (int jc = 0; jc < n; jc += NC)
             {
                 int nc = Math.Min(NC, n - jc);

@@ -134,6 +134,35 @@ public class GemmTests
     }
 
     [Theory]
+    [InlineData(false, false)]
+    [InlineData(true, true)]
+    public void Packed_parallel_split_gives_the_same_bits_on_small_and_narrow_products(bool ta, bool tb)
+    {
+        // Below the size Gemm.MultiplyParallel hands to the split, called directly: one or two row chunks (m = 33, 64),
+        // column chunks of a short product (m = 8, 40), a ragged last chunk in both directions.
+        var rng = new Random(ta ? 62 : 61);
+        foreach (var (m, n, k) in new[] { (64, 120, 600), (40, 300, 300), (33, 40, 700), (8, 1000, 50), (300, 290, 260) })
+        {
+            var a = Reference.Random(rng, m * k);
+            var b = Reference.Random(rng, k * n);
+            var c0 = Reference.Random(rng, m * n);
+            var one = (float[])c0.Clone();
+            var two = (float[])c0.Clone();
+            Gemm.Multiply(ta, tb, m, n, k, a, ta ? m : k, b, tb ? k : n, one, n, accumulate: true);
+            if (System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                PackedGemm.MultiplyParallel(ta, tb, m, n, k, a, ta ? m : k, b, tb ? k : n, two, n, accumulate: true, degreeOfParallelism: 2);
+            }
+            else
+            {
+                Gemm.MultiplyParallel(ta, tb, m, n, k, a, ta ? m : k, b, tb ? k : n, two, n, accumulate: true, degreeOfParallelism: 2);
+            }
+
+            two.Should().Equal(one, $"m={m} n={n} k={k}");
+        }
+    }
+
+    [Theory]
     [InlineData(false)]
     [InlineData(true)]
     public void Packed_and_unpacked_kernels_give_the_same_bits(bool ta)
