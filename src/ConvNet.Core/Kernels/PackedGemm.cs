@@ -98,7 +98,7 @@ internal static class PackedGemm
                 int group = (int)Math.Min(kBlocks, MaxOwn / ((long)mRounded * KC));
                 for (int pc = 0; pc < k; pc += group * KC)
                 {
-                    work.Set(transA, transB, m, n, a, lda, b, ldb, c, ldc, accumulate || pc > 0, byColumns: true, chunkCols, chunks,
+                    work.Set(transA, transB, m, n, a, lda, b, ldb, c, ldc, accumulate || pc > 0, byColumns: true, chunkCols,
                         0, n, pc, Math.Min(group * KC, k - pc), Interlocked.Increment(ref _calls));
                     WorkerPool.Run(work, chunks, degreeOfParallelism);
                 }
@@ -114,7 +114,7 @@ internal static class PackedGemm
                 int group = (int)Math.Min(kBlocks, MaxOwn / ((long)ncRounded * KC));
                 for (int pc = 0; pc < k; pc += group * KC)
                 {
-                    work.Set(transA, transB, m, n, a, lda, b, ldb, c, ldc, accumulate || pc > 0, byColumns: false, chunkRows, rowChunks,
+                    work.Set(transA, transB, m, n, a, lda, b, ldb, c, ldc, accumulate || pc > 0, byColumns: false, chunkRows,
                         jc, nc, pc, Math.Min(group * KC, k - pc), Interlocked.Increment(ref _calls));
                     WorkerPool.Run(work, rowChunks, degreeOfParallelism);
                 }
@@ -153,16 +153,16 @@ internal static class PackedGemm
     private sealed class PrivatePanelWork : ParallelWork
     {
         private bool _transA, _transB, _accumulate, _byColumns;
-        private int _m, _n, _lda, _ldb, _ldc, _chunk, _chunks, _jc, _nc, _pc, _kc;
+        private int _m, _n, _lda, _ldb, _ldc, _chunk, _jc, _nc, _pc, _kc;
         private long _call;
         private ReadOnlyMemory<float> _a, _b;
         private Memory<float> _c;
 
         public void Set(bool transA, bool transB, int m, int n, ReadOnlyMemory<float> a, int lda, ReadOnlyMemory<float> b, int ldb,
-            Memory<float> c, int ldc, bool accumulate, bool byColumns, int chunk, int chunks, int jc, int nc, int pc, int kc, long call)
+            Memory<float> c, int ldc, bool accumulate, bool byColumns, int chunk, int jc, int nc, int pc, int kc, long call)
         {
             (_transA, _transB, _m, _n, _a, _lda, _b, _ldb, _c, _ldc) = (transA, transB, m, n, a, lda, b, ldb, c, ldc);
-            (_accumulate, _byColumns, _chunk, _chunks, _jc, _nc, _pc, _kc, _call) = (accumulate, byColumns, chunk, chunks, jc, nc, pc, kc, call);
+            (_accumulate, _byColumns, _chunk, _jc, _nc, _pc, _kc, _call) = (accumulate, byColumns, chunk, jc, nc, pc, kc, call);
         }
 
         public void Clear()
@@ -174,7 +174,7 @@ internal static class PackedGemm
         public override void Execute(int index)
         {
             int blocks = (_kc + KC - 1) / KC;
-            var stamp = _ownStamp is { Length: var l } s && l >= blocks ? s : _ownStamp = new long[Math.Max(blocks, 16)];
+            var stamp = Own(ref _ownStamp, blocks);
             if (_byColumns)
             {
                 ExecuteColumns(index, blocks, stamp);
@@ -233,8 +233,8 @@ internal static class PackedGemm
             }
         }
 
-        private static float[] Own(ref float[]? buffer, int length) =>
-            buffer is { Length: var l } b && l >= length ? b : buffer = new float[length];
+        private static T[] Own<T>(ref T[]? buffer, int length) =>
+            buffer is { Length: var l } b && l >= length ? b : buffer = new T[length];
     }
 
     /// <summary>Rows [i0, i1) of C's block (jc, nc) from packed op(B): pack A an MC block at a time, then every micro-tile.</summary>
