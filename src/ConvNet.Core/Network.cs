@@ -28,6 +28,8 @@ public sealed class Network
     private Tensor? _lastInput;
     private bool _backwardPending;
     private int _degreeOfParallelism = Environment.ProcessorCount;
+    private bool _training = true;
+    private (List<(string, Parameter)> Parameters, List<(string, StateBuffer)> Buffers)? _named;
 
     /// <summary>Creates an empty network for samples of the given shape, e.g. [1, 28, 28].</summary>
     /// <param name="inputShape">The per-sample input shape (no batch dimension), rank 1 to 4.</param>
@@ -49,6 +51,9 @@ public sealed class Network
 
         _shapes.Add((int[])inputShape.Clone());
     }
+
+    /// <summary>The largest batch <see cref="Predict(Tensor)"/> runs at once; larger inputs go through in chunks of this size.</summary>
+    public const int PredictChunk = 256;
 
     /// <summary>The per-sample input shape.</summary>
     public ReadOnlySpan<int> InputShape => _shapes[0];
@@ -119,39 +124,101 @@ public sealed class Network
     public Network Add(Layer layer)
     {
         ThrowHelper.NotNull(layer, nameof(layer));
-        if (_layers.Contains(layer))
-        {
-            ThrowHelper.Argument(nameof(layer), $"Layer '{layer.Name}' is already part of this network.");
-        }
-
-        int[] output;
-        try
-        {
-            output = layer.GetOutputShape(_shapes[^1]);
-        }
-        catch (ArgumentException e)
-        {
-            string previous = _layers.Count == 0 ? "the network input" : $"layer {_layers.Count - 1} '{_layers[^1].Name}'";
-            throw new ArgumentException(
-                $"Layer {_layers.Count} '{layer.Name}' does not fit the output {ThrowHelper.Shape(_shapes[^1])} of {previous}: {e.Message}", nameof(layer), e);
-        }
-
-        if (output.Length + 1 > Tensor.MaxRank)
-        {
-            ThrowHelper.Argument(nameof(layer), $"Layer '{layer.Name}' produces rank {output.Length}, more than a batch can hold.");
-        }
-
-        layer.DegreeOfParallelism = _degreeOfParallelism;
-        _layers.Add(layer);
-        _parameters = null;
-        _shapes.Add(output);
         lock (_sync)
         {
+            ThrowIfTraining();
+            if (_layers.Contains(layer))
+            {
+                ThrowHelper.Argument(nameof(layer), $"Layer '{layer.Name}' is already part of this network.");
+            }
+
+            int[] output;
+            try
+            {
+                output = layer.GetOutputShape(_shapes[^1]);
+            }
+            catch (ArgumentException e)
+            {
+                string previous = _layers.Count == 0 ? "the network input" : $"layer {_layers.Count - 1} '{_layers[^1].Name}'";
+                throw new ArgumentException(
+                    $"Layer {_layers.Count} '{layer.Name}' does not fit the output {ThrowHelper.Shape(_shapes[^1])} of {previous}: {e.Message}", nameof(layer), e);
+            }
+
+            if (output.Length + 1 > Tensor.MaxRank)
+            {
+                ThrowHelper.Argument(nameof(layer), $"Layer '{layer.Name}' produces rank {output.Length}, more than a batch can hold.");
+            }
+
+            layer.Claim(this, nameof(layer));
+            layer.DegreeOfParallelism = _degreeOfParallelism;
+            layer.SetTraining(_training);
+            _layers.Add(layer);
+            _parameters = null;
+            _named = null;
+            _shapes.Add(output);
             _workspaces.Clear();
             _current = null;
         }
 
         return this;
+    }
+
+    /// <summary>
+    /// Whether the network is in training mode (the default, as in PyTorch): <see cref="Forward"/> then uses batch
+    /// statistics in BatchNorm and drops in Dropout. <see cref="Predict(Tensor)"/> always runs in inference mode.
+    /// </summary>
+    public bool IsTraining => _training;
+
+    /// <summary>Switches every layer to training (true, PyTorch's <c>train()</c>) or inference (false, <c>eval()</c>) mode.</summary>
+    /// <param name="training">The mode.</param>
+    public void SetTraining(bool training)
+    {
+        lock (_sync)
+        {
+            ThrowIfTraining();
+            _training = training;
+            foreach (var l in _layers)
+            {
+                l.SetTraining(training);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Every parameter with its unique dotted name, as PyTorch's <c>named_parameters()</c>: <c>layers.{i}.weight</c> for
+    /// a layer of the network, <c>layers.{i}.{child key}.….weight</c> inside blocks (e.g. <c>layers.3.0.body.0.weight</c>).
+    /// </summary>
+    public IReadOnlyList<(string Name, Parameter Parameter)> NamedParameters
+    {
+        get
+        {
+            EnsureNames();
+            return _named!.Value.Parameters;
+        }
+    }
+
+    /// <summary>Every state buffer (e.g. BatchNorm's running statistics) with its unique dotted name.</summary>
+    public IReadOnlyList<(string Name, StateBuffer Buffer)> NamedBuffers
+    {
+        get
+        {
+            EnsureNames();
+            return _named!.Value.Buffers;
+        }
+    }
+
+    /// <summary>
+    /// Drops the activation buffers kept for each batch size (they are made again on the next call), e.g. after a large
+    /// inference. Layers keep their own bounded per-chunk caches.
+    /// </summary>
+    public void ReleaseWorkspaces()
+    {
+        lock (_sync)
+        {
+            ThrowIfTraining();
+            _workspaces.Clear();
+            _current = null;
+        }
     }
 
     /// <summary>The per-sample output shape of layer <paramref name="index"/>.</summary>
@@ -207,8 +274,9 @@ public sealed class Network
     }
 
     /// <summary>
-    /// Training forward pass over a batch [N, …input]: y^(l) = f_l(y^(l−1)) for l = 1..L. Returns the network-owned output
-    /// y^(L) [N, …output], valid until the next call. <paramref name="input"/> must stay unchanged until Backward.
+    /// Training forward pass over a batch [N, …input]: y^(l) = f_l(y^(l−1)) for l = 1..L, in the network's mode
+    /// (<see cref="IsTraining"/>). Returns the network-owned output y^(L) [N, …output], valid until the next call.
+    /// <paramref name="input"/> must stay unchanged until Backward.
     /// </summary>
     /// <param name="input">x, [N, …InputShape].</param>
     /// <returns>y^(L).</returns>
@@ -245,11 +313,12 @@ public sealed class Network
                 ThrowHelper.Argument(nameof(outputGradient), $"δ^(L) must have the output's shape {ThrowHelper.Shape(ws.Activations[^1].Shape)}; actual {ThrowHelper.Shape(outputGradient.Shape)}.");
             }
 
+            var deltas = ws.Deltas(_shapes);
             Tensor delta = outputGradient;
             for (int l = _layers.Count - 1; l >= 0; l--)
             {
                 Tensor input = l == 0 ? _lastInput : ws.Activations[l - 1];
-                Tensor? inputGradient = l == 0 ? null : ws.Deltas[l - 1];
+                Tensor? inputGradient = l == 0 ? null : deltas[l - 1];
                 _layers[l].Backward(input, ws.Activations[l], delta, inputGradient);
                 if (inputGradient is not null)
                 {
@@ -261,17 +330,21 @@ public sealed class Network
         }
     }
 
-    /// <summary>Inference over a batch: returns a new tensor y^(L) [N, …output].</summary>
+    /// <summary>
+    /// Inference over a batch in inference mode: returns a new tensor y^(L) [N, …output]. Large batches go through in
+    /// chunks of <see cref="PredictChunk"/> samples, so memory beyond the result stays bounded.
+    /// </summary>
     /// <param name="input">x, [N, …InputShape].</param>
-    /// <returns>A copy of the output.</returns>
+    /// <returns>The output.</returns>
     public Tensor Predict(Tensor input)
     {
+        ThrowHelper.NotNull(input, nameof(input));
         lock (_sync)
         {
-            ThrowIfTraining();
-            var ws = Prepare(input);
-            RunForward(ws, input);
-            return ws.Activations[^1].Clone();
+            ValidateInput(input);
+            var output = new Tensor(Layer.BatchShape(input.Shape[0], _shapes[^1]));
+            PredictInto(input, output);
+            return output;
         }
     }
 
@@ -280,18 +353,23 @@ public sealed class Network
     /// <param name="output">Destination, [N, …OutputShape].</param>
     public void Predict(Tensor input, Tensor output)
     {
+        ThrowHelper.NotNull(input, nameof(input));
         ThrowHelper.NotNull(output, nameof(output));
         lock (_sync)
         {
-            ThrowIfTraining();
-            var ws = Prepare(input);
-            if (!output.HasShape(ws.Activations[^1].Shape))
+            ValidateInput(input);
+            var shape = Layer.BatchShape(input.Shape[0], _shapes[^1]);
+            if (!output.HasShape(shape))
             {
-                ThrowHelper.Argument(nameof(output), $"Output must have shape {ThrowHelper.Shape(ws.Activations[^1].Shape)}; actual {ThrowHelper.Shape(output.Shape)}.");
+                ThrowHelper.Argument(nameof(output), $"Output must have shape {ThrowHelper.Shape(shape)}; actual {ThrowHelper.Shape(output.Shape)}.");
             }
 
-            RunForward(ws, input);
-            ws.Activations[^1].AsSpan().CopyTo(output.AsSpan());
+            if (output.AsSpan().Overlaps(input.AsSpan()))
+            {
+                ThrowHelper.Argument(nameof(output), "Output must not share memory with the input.");
+            }
+
+            PredictInto(input, output);
         }
     }
 
@@ -329,6 +407,123 @@ public sealed class Network
         return result;
     }
 
+    private void PredictInto(Tensor input, Tensor output)
+    {
+        ThrowIfTraining();
+        bool training = _training;
+        if (training)
+        {
+            SetLayerModes(false);
+        }
+
+        try
+        {
+            int n = input.Shape[0];
+            if (n <= PredictChunk)
+            {
+                var ws = Prepare(input);
+                RunForward(ws, input);
+                ws.Activations[^1].AsSpan().CopyTo(output.AsSpan());
+                return;
+            }
+
+            for (int start = 0; start < n; start += PredictChunk)
+            {
+                int count = Math.Min(PredictChunk, n - start);
+                var x = input.Slice(start, count);
+                var ws = Prepare(x);
+                RunForward(ws, x);
+                ws.Activations[^1].AsSpan().CopyTo(output.Slice(start, count).AsSpan());
+            }
+        }
+        finally
+        {
+            if (training)
+            {
+                SetLayerModes(true);
+            }
+        }
+    }
+
+    private void SetLayerModes(bool training)
+    {
+        foreach (var l in _layers)
+        {
+            l.SetTraining(training);
+        }
+    }
+
+    private void EnsureNames()
+    {
+        lock (_sync)
+        {
+            if (_named is not null)
+            {
+                return;
+            }
+
+            var parameters = new List<(string, Parameter)>();
+            var buffers = new List<(string, StateBuffer)>();
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            for (int i = 0; i < _layers.Count; i++)
+            {
+                Name(_layers[i], "layers." + i.ToString(CultureInfo.InvariantCulture), parameters, buffers, seen);
+            }
+
+            _named = (parameters, buffers);
+        }
+    }
+
+    private static void Name(Layer layer, string prefix, List<(string, Parameter)> parameters, List<(string, StateBuffer)> buffers, HashSet<string> seen)
+    {
+        // A block's own parameters are those its children do not list; each gets prefix.name, children prefix.key.….
+        var fromChildren = new HashSet<object>(ReferenceEqualityComparer.Instance);
+        foreach (var c in layer.Children)
+        {
+            foreach (var p in c.Parameters)
+            {
+                fromChildren.Add(p);
+            }
+
+            foreach (var b in c.Buffers)
+            {
+                fromChildren.Add(b);
+            }
+        }
+
+        foreach (var p in layer.Parameters)
+        {
+            if (!fromChildren.Contains(p))
+            {
+                Unique(prefix + "." + p.Name, seen, layer);
+                parameters.Add((prefix + "." + p.Name, p));
+            }
+        }
+
+        foreach (var b in layer.Buffers)
+        {
+            if (!fromChildren.Contains(b))
+            {
+                Unique(prefix + "." + b.Name, seen, layer);
+                buffers.Add((prefix + "." + b.Name, b));
+            }
+        }
+
+        for (int j = 0; j < layer.Children.Count; j++)
+        {
+            string key = layer is Block block ? block.ChildKey(j) : j.ToString(CultureInfo.InvariantCulture);
+            Name(layer.Children[j], prefix + "." + key, parameters, buffers, seen);
+        }
+    }
+
+    private static void Unique(string name, HashSet<string> seen, Layer layer)
+    {
+        if (!seen.Add(name))
+        {
+            ThrowHelper.InvalidOperation($"Two parameters or buffers of {layer.Describe()} are both named '{name}'; names must be unique.");
+        }
+    }
+
     private void ThrowIfTraining()
     {
         if (_backwardPending)
@@ -347,19 +542,23 @@ public sealed class Network
         }
     }
 
-    private Workspace Prepare(Tensor input)
+    private void ValidateInput(Tensor input)
     {
-        ThrowHelper.NotNull(input, nameof(input));
         if (_layers.Count == 0)
         {
             ThrowHelper.InvalidOperation("The network has no layers; Add some first.");
         }
 
-        if (input.Rank != _shapes[0].Length + 1 || !input.Shape[1..].SequenceEqual(_shapes[0]))
+        if (input.Rank != _shapes[0].Length + 1 || !input.Shape[1..].SequenceEqual(_shapes[0]) || input.Shape[0] <= 0)
         {
             ThrowHelper.Argument(nameof(input), $"Input must be [N, {string.Join(", ", _shapes[0])}]; actual {ThrowHelper.Shape(input.Shape)}.");
         }
+    }
 
+    private Workspace Prepare(Tensor input)
+    {
+        ThrowHelper.NotNull(input, nameof(input));
+        ValidateInput(input);
         int n = input.Shape[0];
         if (_current is not null && _current.Batch == n)
         {
@@ -385,16 +584,15 @@ public sealed class Network
 
     private sealed class Workspace
     {
+        private Tensor[]? _deltas;
+
         public Workspace(int batch, List<int[]> shapes)
         {
             Batch = batch;
             Activations = new Tensor[shapes.Count - 1];
-            Deltas = new Tensor[shapes.Count - 1];
             for (int l = 1; l < shapes.Count; l++)
             {
-                var s = Layer.BatchShape(batch, shapes[l]);
-                Activations[l - 1] = new Tensor(s);
-                Deltas[l - 1] = new Tensor(s);
+                Activations[l - 1] = new Tensor(Layer.BatchShape(batch, shapes[l]));
             }
         }
 
@@ -403,7 +601,21 @@ public sealed class Network
         /// <summary>y^(1)..y^(L).</summary>
         public Tensor[] Activations { get; }
 
-        /// <summary>δ^(1)..δ^(L) (the last is unused: the loss's δ comes from the caller).</summary>
-        public Tensor[] Deltas { get; }
+        /// <summary>δ^(1)..δ^(L−1), made on the first Backward (inference never needs them).</summary>
+        public Tensor[] Deltas(List<int[]> shapes)
+        {
+            if (_deltas is null)
+            {
+                var d = new Tensor[shapes.Count - 2];
+                for (int l = 1; l < shapes.Count - 1; l++)
+                {
+                    d[l - 1] = new Tensor(Layer.BatchShape(Batch, shapes[l]));
+                }
+
+                _deltas = d;
+            }
+
+            return _deltas;
+        }
     }
 }

@@ -191,6 +191,42 @@ public abstract class ConvolutionND : Layer
     }
 
     /// <inheritdoc />
+    public override void WriteConfig(Serialization.LayerConfigWriter config)
+    {
+        ThrowHelper.NotNull(config, nameof(config));
+        config.Write("in", InChannels);
+        config.Write("out", OutChannels);
+        config.Write("kernel", KernelSize);
+        config.Write("stride", Stride);
+        config.Write("dilation", Dilation);
+        config.Write("padding", Padding.Mode.ToString());
+        if (Padding.Mode == PaddingMode.Explicit)
+        {
+            var pairs = new List<int[]>();
+            for (int d = 0; d < SpatialRank; d++)
+            {
+                var (b, a) = Padding.Amounts.Length == 1 ? Padding.Amounts[0] : Padding.Amounts[d];
+                pairs.Add([b, a]);
+            }
+
+            config.Write("paddingAmounts", pairs);
+        }
+
+        config.Write("bias", Bias is not null);
+        config.Write("initializer", WeightInitializer.Name);
+        if (!Connections.IsFull)
+        {
+            var sets = new List<int[]>();
+            for (int q = 0; q < OutChannels; q++)
+            {
+                sets.Add(Connections.InputsOf(q));
+            }
+
+            config.Write("connections", sets);
+        }
+    }
+
+    /// <inheritdoc />
     public override int[] GetOutputShape(ReadOnlySpan<int> inputShape)
     {
         if (inputShape.Length != 1 + SpatialRank)

@@ -15,6 +15,11 @@ public sealed class Flatten : Layer
     }
 
     /// <inheritdoc />
+    public override void WriteConfig(Serialization.LayerConfigWriter config)
+    {
+    }
+
+    /// <inheritdoc />
     public override int[] GetOutputShape(ReadOnlySpan<int> inputShape)
     {
         long n = 1;

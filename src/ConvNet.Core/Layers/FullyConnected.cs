@@ -62,6 +62,16 @@ public sealed class FullyConnected : Layer
     }
 
     /// <inheritdoc />
+    public override void WriteConfig(Serialization.LayerConfigWriter config)
+    {
+        ThrowHelper.NotNull(config, nameof(config));
+        config.Write("in", Inputs);
+        config.Write("out", Outputs);
+        config.Write("bias", Bias is not null);
+        config.Write("initializer", WeightInitializer.Name);
+    }
+
+    /// <inheritdoc />
     public override int[] GetOutputShape(ReadOnlySpan<int> inputShape)
     {
         if (inputShape.Length != 1 || inputShape[0] != Inputs)

@@ -11,8 +11,11 @@ namespace ConvNet.Layers;
 /// <remarks>
 /// The caller owns the activation and δ buffers (as Caffe's Net owns its blobs), so a layer can be reused across batch
 /// sizes; layers keep only caches of their own. After a warm-up call with a given batch size, Forward and Backward
-/// allocate nothing. To write a new layer, derive from this class and implement <see cref="GetOutputShape"/>,
-/// <see cref="ForwardCore"/> and <see cref="BackwardCore"/>. Layers are not thread-safe.
+/// allocate nothing. Backward overwrites δ^(l−1); where one activation feeds several consumers, the container that
+/// owns them adds their δ's (the multivariate chain rule). To write a new layer, derive from this class and implement
+/// <see cref="GetOutputShape"/>, <see cref="ForwardCore"/> and <see cref="BackwardCore"/>; to make it savable,
+/// override <see cref="WriteConfig"/> and register a factory with <see cref="Serialization.LayerRegistry"/>.
+/// A layer has one owner (a network or a container) and is not thread-safe.
 /// </remarks>
 public abstract class Layer
 {
@@ -20,6 +23,7 @@ public abstract class Layer
     private int[] _outputShape = [];
     private int _forwardBatch = -1;
     private int _degreeOfParallelism = Environment.ProcessorCount;
+    private bool _training = true;
 
     /// <summary>Initializes the layer with a display name.</summary>
     /// <param name="name">The name used in messages and summaries.</param>
@@ -32,8 +36,32 @@ public abstract class Layer
     /// <summary>The name used in messages and summaries (defaults to the type name).</summary>
     public string Name { get; set; }
 
-    /// <summary>Trainable parameters (W, b); empty for parameter-free layers.</summary>
+    /// <summary>
+    /// Trainable parameters (W, b) of this layer and, for a container, of all its children in order; empty for
+    /// parameter-free layers.
+    /// </summary>
     public virtual IReadOnlyList<Parameter> Parameters => [];
+
+    /// <summary>
+    /// State that is not a parameter (BatchNorm's running mean and variance, counters): saved and loaded with the
+    /// model and in checkpoints, never touched by optimizers or weight decay. A container lists its children's too.
+    /// </summary>
+    public virtual IReadOnlyList<StateBuffer> Buffers => [];
+
+    /// <summary>The layers a container owns, in order (empty for a plain layer).</summary>
+    public virtual IReadOnlyList<Layer> Children => [];
+
+    /// <summary>
+    /// Whether the layer is in training mode (the default, as in PyTorch): BatchNorm uses batch statistics and Dropout
+    /// drops. <see cref="Network.Predict(Tensor)"/> always runs in inference mode.
+    /// </summary>
+    public bool IsTraining => _training;
+
+    /// <summary>The type name under which <see cref="Serialization.LayerRegistry"/> knows this layer (default: the class name).</summary>
+    public virtual string TypeName => GetType().Name;
+
+    /// <summary>The network or container that owns this layer, or null while it is free.</summary>
+    internal object? Owner { get; private set; }
 
     /// <summary>How many threads this layer's kernels may use (default: all cores). Results do not depend on it.</summary>
     public int DegreeOfParallelism
@@ -43,8 +71,34 @@ public abstract class Layer
         {
             ThrowHelper.Positive(value, nameof(value));
             _degreeOfParallelism = value;
+            foreach (var child in Children)
+            {
+                child.DegreeOfParallelism = value;
+            }
         }
     }
+
+    /// <summary>Switches training (true) or inference (false) mode, for this layer and every child.</summary>
+    /// <param name="training">True for training mode (PyTorch's <c>train()</c>), false for inference (<c>eval()</c>).</param>
+    public void SetTraining(bool training)
+    {
+        _training = training;
+        foreach (var child in Children)
+        {
+            child.SetTraining(training);
+        }
+    }
+
+    /// <summary>
+    /// Writes this layer's configuration — every constructor setting, not the weights — so that the factory registered
+    /// under <see cref="TypeName"/> can rebuild it (Keras' <c>get_config</c>). Containers write their children with
+    /// <see cref="Serialization.LayerConfigWriter.Write(string, Layer)"/>. The default throws: a layer that does not
+    /// override it cannot be saved.
+    /// </summary>
+    /// <param name="config">Where to write the settings.</param>
+    /// <exception cref="NotSupportedException">The layer does not describe its configuration.</exception>
+    public virtual void WriteConfig(Serialization.LayerConfigWriter config) =>
+        throw new NotSupportedException($"Layer type {GetType().FullName} ('{Name}') cannot be saved: override Layer.WriteConfig and register a factory with LayerRegistry.Register(\"{TypeName}\", …).");
 
     /// <summary>
     /// The per-sample output shape for a per-sample input shape (no batch dimension), e.g. [C, H, W] → [C', H', W'].
@@ -141,9 +195,30 @@ public abstract class Layer
     /// <param name="inputGradient">δ^(l−1) to overwrite, or null.</param>
     protected abstract void BackwardCore(Tensor input, Tensor output, Tensor outputGradient, Tensor? inputGradient);
 
+    /// <summary>Makes <paramref name="owner"/> the one owner of this layer.</summary>
+    /// <param name="owner">The network or container.</param>
+    /// <param name="paramName">The argument that passed the layer, for the message.</param>
+    internal void Claim(object owner, string paramName)
+    {
+        lock (this)
+        {
+            if (Owner is not null && !ReferenceEquals(Owner, owner))
+            {
+                ThrowHelper.Argument(paramName, $"{Describe()} already belongs to another network or block; a layer has one owner (create a new instance, or copy the weights).");
+            }
+
+            if (ReferenceEquals(Owner, owner))
+            {
+                ThrowHelper.Argument(paramName, $"{Describe()} is already part of this network or block; a layer appears once.");
+            }
+
+            Owner = owner;
+        }
+    }
+
     /// <summary>"Conv2D 'conv1'": the type and name, for messages.</summary>
     /// <returns>A description of this layer.</returns>
-    protected string Describe() => Name == GetType().Name ? Name : $"{GetType().Name} '{Name}'";
+    protected internal string Describe() => Name == GetType().Name ? Name : $"{GetType().Name} '{Name}'";
 
     /// <summary>Throws an <see cref="ArgumentException"/> whose message names this layer.</summary>
     /// <param name="paramName">The offending parameter.</param>

@@ -62,6 +62,15 @@ public abstract class PoolingND : Layer
     }
 
     /// <inheritdoc />
+    public override void WriteConfig(Serialization.LayerConfigWriter config)
+    {
+        ThrowHelper.NotNull(config, nameof(config));
+        config.Write("kernel", KernelSize);
+        config.Write("stride", Stride);
+        config.Write("padding", Padding);
+    }
+
+    /// <inheritdoc />
     public override int[] GetOutputShape(ReadOnlySpan<int> inputShape)
     {
         if (inputShape.Length != 1 + SpatialRank)

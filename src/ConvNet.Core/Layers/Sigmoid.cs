@@ -21,6 +21,11 @@ public sealed class Sigmoid : Layer, IElementwiseKernel
     }
 
     /// <inheritdoc />
+    public override void WriteConfig(Serialization.LayerConfigWriter config)
+    {
+    }
+
+    /// <inheritdoc />
     public override int[] GetOutputShape(ReadOnlySpan<int> inputShape) => inputShape.ToArray();
 
     /// <inheritdoc />

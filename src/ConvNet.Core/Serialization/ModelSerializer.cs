@@ -30,7 +30,10 @@ public static class ModelSerializer
     /// <summary>The largest JSON header accepted (16 MiB).</summary>
     public const int MaxHeaderBytes = 16 << 20;
 
-    private const string Format = "convnet.safetensors/1";
+    private const string Format = "convnet.safetensors/2";
+
+    /// <summary>The first format (chains of built-in layers, no buffers): still read.</summary>
+    private const string FormatV1 = "convnet.safetensors/1";
 
     /// <summary>Saves the network (and optionally the optimizer state) to <paramref name="path"/> atomically.</summary>
     /// <param name="network">The network.</param>
@@ -126,24 +129,26 @@ public static class ModelSerializer
     {
         ThrowHelper.NonNegative(position.Epochs, "completedEpochs");
         ThrowHelper.NonNegative(position.Batches, "completedBatches");
-        var tensors = new List<(string Name, Parameter Param, float[]? Values)>();
-        for (int i = 0; i < network.Layers.Count; i++)
+        var tensors = new List<(string Name, Tensor Param, float[]? Values)>();
+        var parameters = new List<(string Name, Parameter Param)>(network.NamedParameters);
+        foreach (var (name, p) in parameters)
         {
-            foreach (var p in network.Layers[i].Parameters)
-            {
-                tensors.Add(($"layers.{i}.{p.Name}", p, null));
-            }
+            tensors.Add((name, p.Value, null));
+        }
+
+        foreach (var (name, b) in network.NamedBuffers)
+        {
+            tensors.Add((name, b.Value, null));
         }
 
         if (optimizer is not null)
         {
-            int baseCount = tensors.Count;
-            for (int t = 0; t < baseCount; t++)
+            foreach (var (name, p) in parameters)
             {
-                var state = optimizer.State(tensors[t].Param);
+                var state = optimizer.State(p);
                 for (int s = 0; s < state.Count; s++)
                 {
-                    tensors.Add(($"optimizer.{optimizer.StateNames[s]}.{tensors[t].Name}", tensors[t].Param, state[s]));
+                    tensors.Add(($"optimizer.{optimizer.StateNames[s]}.{name}", p.Value, state[s]));
                 }
             }
         }
@@ -152,7 +157,7 @@ public static class ModelSerializer
         long dataLength = 0;
         foreach (var t in tensors)
         {
-            dataLength += 4L * t.Param.Value.Length;
+            dataLength += 4L * t.Param.Length;
         }
 
         if (dataLength > MaxFileBytes)
@@ -165,7 +170,7 @@ public static class ModelSerializer
         var offsets = new List<(long Begin, long End)>();
         foreach (var t in tensors)
         {
-            ReadOnlySpan<float> values = t.Values ?? (ReadOnlySpan<float>)t.Param.Value.AsSpan();
+            ReadOnlySpan<float> values = t.Values ?? (ReadOnlySpan<float>)t.Param.AsSpan();
             var dst = data.AsSpan((int)offset, values.Length * 4);
             if (BitConverter.IsLittleEndian)
             {
@@ -206,7 +211,7 @@ public static class ModelSerializer
                 w.WriteStartObject(tensors[i].Name);
                 w.WriteString("dtype", "F32");
                 w.WriteStartArray("shape");
-                foreach (int d in tensors[i].Param.Value.Shape)
+                foreach (int d in tensors[i].Param.Shape)
                 {
                     w.WriteNumberValue(d);
                 }
@@ -249,7 +254,7 @@ public static class ModelSerializer
             w.WriteStartArray("layers");
             foreach (var layer in network.Layers)
             {
-                LayerConfig.Write(w, layer);
+                LayerConfigWriter.WriteLayer(w, layer);
             }
 
             w.WriteEndArray();
@@ -349,9 +354,9 @@ public static class ModelSerializer
             }
 
             string format = MetaString(meta, "format");
-            if (format != Format)
+            if (format != Format && format != FormatV1)
             {
-                ThrowHelper.InvalidData($"Unknown model format '{format}'; this version reads '{Format}'.");
+                ThrowHelper.InvalidData($"Unknown model format '{format}'; this version reads '{Format}' and '{FormatV1}' (a newer ConvNet may have written it).");
             }
 
             string expectedHash = MetaString(meta, "convnet.sha256");
@@ -370,11 +375,10 @@ public static class ModelSerializer
 
             var tensors = ReadTensorTable(root, data.Length);
             var network = BuildNetwork(MetaString(meta, "convnet.architecture"), data.Length / 4);
-            for (int i = 0; i < network.Layers.Count; i++)
+            foreach (var (name, p) in network.NamedParameters)
             {
-                foreach (var p in network.Layers[i].Parameters)
                 {
-                    Fill($"layers.{i}.{p.Name}", p, p.Value.AsSpan(), tensors, data);
+                    Fill(name, p.Value, p.Value.AsSpan(), tensors, data);
                     if (p.IsMasked)
                     {
                         var mask = p.Mask;
@@ -383,26 +387,28 @@ public static class ModelSerializer
                         {
                             if (mask[j] == 0f && v[j] != 0f)
                             {
-                                ThrowHelper.InvalidData($"layers.{i}.{p.Name}: an unconnected weight is {v[j]}, not 0.");
+                                ThrowHelper.InvalidData($"{name}: an unconnected weight is {v[j]}, not 0.");
                             }
                         }
                     }
                 }
             }
 
+            foreach (var (name, b) in network.NamedBuffers)
+            {
+                Fill(name, b.Value, b.Value.AsSpan(), tensors, data);
+            }
+
             Optimizer? optimizer = null;
             if (meta.TryGetProperty("convnet.optimizer", out var opt))
             {
                 optimizer = BuildOptimizer(opt.ValueKind == JsonValueKind.String ? opt.GetString()! : throw new InvalidDataException("convnet.optimizer must be a string."));
-                for (int i = 0; i < network.Layers.Count; i++)
+                foreach (var (name, p) in network.NamedParameters)
                 {
-                    foreach (var p in network.Layers[i].Parameters)
+                    var state = optimizer.State(p);
+                    for (int s = 0; s < state.Count; s++)
                     {
-                        var state = optimizer.State(p);
-                        for (int s = 0; s < state.Count; s++)
-                        {
-                            Fill($"optimizer.{optimizer.StateNames[s]}.layers.{i}.{p.Name}", p, state[s], tensors, data);
-                        }
+                        Fill($"optimizer.{optimizer.StateNames[s]}.{name}", p.Value, state[s], tensors, data);
                     }
                 }
             }
@@ -420,7 +426,7 @@ public static class ModelSerializer
     {
         try
         {
-            using var doc = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 16 });
+            using var doc = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = (2 * LoadBudget.MaxDepth) + 8 });
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("input", out var input) || input.ValueKind != JsonValueKind.Array
                 || !root.TryGetProperty("layers", out var layers) || layers.ValueKind != JsonValueKind.Array)
@@ -439,9 +445,9 @@ public static class ModelSerializer
                 shape.Add(v);
             }
 
-            if (layers.GetArrayLength() > 10_000)
+            if (layers.GetArrayLength() > LoadBudget.MaxLayers)
             {
-                throw new InvalidDataException("The architecture has more than 10,000 layers.");
+                throw new InvalidDataException($"The architecture has more than {LoadBudget.MaxLayers} layers.");
             }
 
             long inputElements = 1;
@@ -454,19 +460,13 @@ public static class ModelSerializer
                 }
             }
 
-            // Count each layer's parameters from its settings before constructing it: a hostile header cannot make
-            // us allocate more than the file's data section holds.
-            long parameters = 0;
+            // Every factory reserves the parameter values it will allocate before building its layer: a hostile header
+            // cannot make us allocate more than the file's data section holds.
+            var budget = new LoadBudget(maxParameters);
             var network = new Network(shape.ToArray());
             foreach (var l in layers.EnumerateArray())
             {
-                parameters += LayerConfig.ParameterCount(l);
-                if (parameters > maxParameters)
-                {
-                    throw new InvalidDataException($"The architecture needs more than the {maxParameters} parameters the file's data section holds.");
-                }
-
-                network.Add(LayerConfig.Read(l));
+                network.Add(LayerRegistry.Read(l, budget));
             }
 
             return network;
@@ -565,16 +565,16 @@ public static class ModelSerializer
         return result;
     }
 
-    private static void Fill(string name, Parameter p, Span<float> destination, Dictionary<string, (long Begin, long End, int[] Shape)> tensors, ReadOnlySpan<byte> data)
+    private static void Fill(string name, Tensor p, Span<float> destination, Dictionary<string, (long Begin, long End, int[] Shape)> tensors, ReadOnlySpan<byte> data)
     {
         if (!tensors.TryGetValue(name, out var t))
         {
             ThrowHelper.InvalidData($"The model file has no tensor '{name}'.");
         }
 
-        if (!p.Value.HasShape(t.Shape))
+        if (!p.HasShape(t.Shape))
         {
-            ThrowHelper.InvalidData($"Tensor '{name}' has shape {ThrowHelper.Shape(t.Shape)}; the architecture needs {ThrowHelper.Shape(p.Value.Shape)}.");
+            ThrowHelper.InvalidData($"Tensor '{name}' has shape {ThrowHelper.Shape(t.Shape)}; the architecture needs {ThrowHelper.Shape(p.Shape)}.");
         }
 
         var bytes = data[(int)t.Begin..(int)t.End];

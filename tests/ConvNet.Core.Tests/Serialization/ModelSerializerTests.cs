@@ -48,7 +48,7 @@ public sealed class ModelSerializerTests : IDisposable
         ulong n = BinaryPrimitives.ReadUInt64LittleEndian(bytes);
         using var doc = JsonDocument.Parse(bytes.AsMemory(8, (int)n));
         var root = doc.RootElement;
-        root.GetProperty("__metadata__").GetProperty("format").GetString().Should().Be("convnet.safetensors/1");
+        root.GetProperty("__metadata__").GetProperty("format").GetString().Should().Be("convnet.safetensors/2");
         root.GetProperty("__metadata__").GetProperty("convnet.architecture").GetString().Should().Contain("\"connections\"");
         var c3 = root.GetProperty("layers.3.weight");
         c3.GetProperty("dtype").GetString().Should().Be("F32");
@@ -116,7 +116,7 @@ public sealed class ModelSerializerTests : IDisposable
         BinaryPrimitives.WriteSingleLittleEndian(nan.AsSpan(8 + (int)n), float.NaN);
         Rejects(Rehash(nan, (int)n), "NaN weights");
         var header = Encoding.UTF8.GetString(good, 8, (int)n);
-        Rejects(WithHeader(good, (int)n, header.Replace("convnet.safetensors/1", "convnet.safetensors/9", StringComparison.Ordinal)), "an unknown version");
+        Rejects(WithHeader(good, (int)n, header.Replace("convnet.safetensors/2", "convnet.safetensors/9", StringComparison.Ordinal)), "an unknown version");
         Rejects(WithHeader(good, (int)n, header.Replace("\"F32\"", "\"F64\"", StringComparison.Ordinal)), "an unknown dtype");
         Rejects(WithHeader(good, (int)n, header.Replace("[6,1,5,5]", "[600000,100000,5,5]", StringComparison.Ordinal)), "a dimension product beyond the file");
         Rejects(WithHeader(good, (int)n, "{not json"), "a broken header");
