@@ -30,7 +30,7 @@ public static class Program
     private static readonly Option<int> ThreadsOption = new("--threads") { Description = "Threads (default: all cores).", DefaultValueFactory = _ => Environment.ProcessorCount, Recursive = true };
     private static readonly Option<string> ModelOption = new("--model")
     {
-        Description = "modern (ReLU, max-pool) or classic (1998: tanh, average pool, C3 connection table).",
+        Description = "modern (ReLU, max-pool), classic (1998: tanh, average pool, C3 connection table), resnet20 or resnext (residual networks with BatchNorm).",
         DefaultValueFactory = _ => "modern",
         Recursive = true,
     };
@@ -44,7 +44,7 @@ public static class Program
 
     public static int Main(string[] args)
     {
-        ModelOption.AcceptOnlyFromAmong("modern", "classic", "classic-sigmoid");
+        ModelOption.AcceptOnlyFromAmong("modern", "classic", "classic-sigmoid", "resnet20", "resnext");
         var root = new RootCommand("LeNet-5 on Fashion-MNIST with ConvNet: train (default), evaluate, predict.");
         foreach (var o in new Option[] { DataOption, EpochsOption, BatchOption, LrOption, MomentumOption, DecayOption, SeedOption, ThreadsOption, ModelOption, LimitOption, SaveOption, OnnxOption })
         {
@@ -90,6 +90,8 @@ public static class Program
         {
             "classic" => ConvNet.Models.LeNet5.Classic(seed),
             "classic-sigmoid" => ConvNet.Models.LeNet5.Classic(seed, sigmoid: true),
+            "resnet20" => ConvNet.Models.ResNet.ResNet20(seed),
+            "resnext" => ConvNet.Models.ResNet.ResNeXt(seed),
             _ => ConvNet.Models.LeNet5.Modern(seed),
         };
         var options = new TrainingOptions
