@@ -17,8 +17,9 @@ internal static class BuiltInLayers
         f["FullyConnected"] = r =>
         {
             int i = r.GetInt("in", 1), o = r.GetInt("out", 1);
-            r.Reserve(((long)i * o) + o);
-            return new FullyConnected(i, o, r.GetBool("bias"), Init(r));
+            bool bias = r.GetBool("bias");
+            r.Reserve(((long)i * o) + (bias ? o : 0));
+            return new FullyConnected(i, o, bias, Init(r));
         };
         f["MaxPool1D"] = r => new MaxPool1D(r.GetInts("kernel", 1), r.GetInts("stride", 1), r.GetInts("padding", 1));
         f["MaxPool2D"] = r => new MaxPool2D(r.GetInts("kernel", 2), r.GetInts("stride", 2), r.GetInts("padding", 2));
@@ -26,11 +27,17 @@ internal static class BuiltInLayers
         f["AveragePool1D"] = r => new AveragePool1D(r.GetInts("kernel", 1), r.GetInts("stride", 1), r.GetInts("padding", 1));
         f["AveragePool2D"] = r => new AveragePool2D(r.GetInts("kernel", 2), r.GetInts("stride", 2), r.GetInts("padding", 2));
         f["AveragePool3D"] = r => new AveragePool3D(r.GetInts("kernel", 3), r.GetInts("stride", 3), r.GetInts("padding", 3));
+        f["BatchNorm1D"] = r => Norm(r, 1);
+        f["BatchNorm2D"] = r => Norm(r, 2);
+        f["BatchNorm3D"] = r => Norm(r, 3);
         f["ReLU"] = _ => new ReLU();
         f["Sigmoid"] = _ => new Sigmoid();
         f["Tanh"] = _ => new Tanh();
         f["Flatten"] = _ => new Flatten();
         f["Identity"] = _ => new Identity();
+        f["GlobalAveragePool1D"] = _ => new GlobalAveragePool1D();
+        f["GlobalAveragePool2D"] = _ => new GlobalAveragePool2D();
+        f["GlobalAveragePool3D"] = _ => new GlobalAveragePool3D();
         f["Sequential"] = r => new Sequential(r.GetLayers("layers"));
         f["Residual"] = r => new Residual(r.GetLayer("body"), r.Has("shortcut") ? r.GetLayer("shortcut") : null);
         f["Concat"] = r => new Concat(r.GetLayers("branches"));
@@ -47,16 +54,31 @@ internal static class BuiltInLayers
             k = checked(k * v);
         }
 
-        r.Reserve(checked((i * k * o) + o));
+        bool bias = r.GetBool("bias");
+        r.Reserve(checked((i * k * o) + (bias ? o : 0)));
         var padding = Pad(r, rank);
         var table = Table(r, i, o);
-        bool bias = r.GetBool("bias");
         var init = Init(r);
         return rank switch
         {
             1 => new Conv1D(i, o, kernel[0], stride[0], padding, dilation[0], table, bias, init),
             2 => new Conv2D(i, o, kernel, stride, dilation, padding, table, bias, init),
             _ => new Conv3D(i, o, kernel, stride, dilation, padding, table, bias, init),
+        };
+    }
+
+    private static BatchNorm Norm(LayerConfigReader r, int rank)
+    {
+        int c = r.GetInt("channels", 1);
+        double? momentum = r.Has("momentum") ? r.GetDouble("momentum", 0, 1) : null;
+        double eps = r.GetDouble("epsilon", 0);
+        bool affine = r.GetBool("affine"), track = r.GetBool("trackRunningStats");
+        r.Reserve(((affine ? 2L : 0) + (track ? 2L : 0)) * c + (track ? 1 : 0));
+        return rank switch
+        {
+            1 => new BatchNorm1D(c, momentum, eps, affine, track),
+            2 => new BatchNorm2D(c, momentum, eps, affine, track),
+            _ => new BatchNorm3D(c, momentum, eps, affine, track),
         };
     }
 
