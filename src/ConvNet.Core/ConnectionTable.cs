@@ -59,7 +59,7 @@ public sealed class ConnectionTable : IEquatable<ConnectionTable>
     {
         ThrowHelper.Positive(inputs, nameof(inputs));
         ThrowHelper.Positive(outputs, nameof(outputs));
-        var c = new bool[inputs * outputs];
+        var c = new bool[Pairs(inputs, outputs, nameof(outputs))];
         c.AsSpan().Fill(true);
         return new ConnectionTable(inputs, outputs, c);
     }
@@ -70,7 +70,7 @@ public sealed class ConnectionTable : IEquatable<ConnectionTable>
     public static ConnectionTable OneToOne(int maps)
     {
         ThrowHelper.Positive(maps, nameof(maps));
-        var c = new bool[maps * maps];
+        var c = new bool[Pairs(maps, maps, nameof(maps))];
         for (int i = 0; i < maps; i++)
         {
             c[(i * maps) + i] = true;
@@ -98,7 +98,7 @@ public sealed class ConnectionTable : IEquatable<ConnectionTable>
         }
 
         int ig = inputs / groups, og = outputs / groups;
-        var c = new bool[inputs * outputs];
+        var c = new bool[Pairs(inputs, outputs, nameof(outputs))];
         for (int q = 0; q < outputs; q++)
         {
             int g = q / og;
@@ -162,7 +162,7 @@ public sealed class ConnectionTable : IEquatable<ConnectionTable>
             ThrowHelper.Argument(nameof(sets), "At least one output set is required.");
         }
 
-        var c = new bool[inputs * sets.Count];
+        var c = new bool[Pairs(inputs, sets.Count, nameof(sets))];
         for (int q = 0; q < sets.Count; q++)
         {
             ThrowHelper.NotNull(sets[q], nameof(sets));
@@ -178,6 +178,18 @@ public sealed class ConnectionTable : IEquatable<ConnectionTable>
         }
 
         return new ConnectionTable(inputs, sets.Count, c);
+    }
+
+    /// <summary>inputs · outputs, checked in 64-bit arithmetic: at most <see cref="Array.MaxLength"/> pairs.</summary>
+    private static int Pairs(int inputs, int outputs, string paramName)
+    {
+        long pairs = (long)inputs * outputs;
+        if (pairs > Array.MaxLength)
+        {
+            ThrowHelper.Argument(paramName, $"A {outputs}x{inputs} connection table has {pairs} pairs, more than an array can hold.");
+        }
+
+        return (int)pairs;
     }
 
     /// <summary>True when input map p is connected to output map q (p ∈ M_q).</summary>

@@ -168,13 +168,17 @@ public sealed class Tensor
             {
                 infer = i;
             }
+            else if (s[i] > 0 && known <= Length)
+            {
+                known *= s[i]; // ≤ Length · int.MaxValue: cannot wrap
+            }
             else
             {
-                known *= s[i];
+                known = 0; // not positive or already too large: left to ValidateShape below
             }
         }
 
-        if (infer >= 0 && known > 0 && Length % known == 0)
+        if (infer >= 0 && known > 0 && known <= Length && Length % known == 0)
         {
             s[infer] = (int)(Length / known);
         }
@@ -194,9 +198,11 @@ public sealed class Tensor
     /// <returns>A tensor sharing this tensor's memory.</returns>
     public Tensor Slice(int start, int count)
     {
-        if (start < 0 || count <= 0 || start + count > _shape[0])
+        // 64-bit: start + count must not wrap (a wrapped end would pass the check and give a view whose shape
+        // promises more elements than its memory holds).
+        if (start < 0 || count <= 0 || (long)start + count > _shape[0])
         {
-            ThrowHelper.OutOfRange(nameof(start), start, $"Slice [{start}, {start + count}) is outside axis 0 of size {_shape[0]}.");
+            ThrowHelper.OutOfRange(nameof(start), start, $"Slice [{start}, {(long)start + count}) is outside axis 0 of size {_shape[0]}.");
         }
 
         int inner = Length / _shape[0];

@@ -17,7 +17,10 @@ namespace ConvNet.Signal;
 /// allowed in 'full' and 'same'. In 'valid', a kernel larger than the signal in every dimension swaps the roles of the
 /// two inputs as scipy does (convolution commutes; correlation then returns the reverse of corr(g, f)); a kernel larger in
 /// some dimensions and smaller in others is an error, as in scipy.</para>
-/// <para>The span overloads allocate nothing; the destination must not overlap the inputs.</para>
+/// <para>The span overloads allocate nothing. They validate every shape in 64-bit arithmetic before reading or writing
+/// anything (each dimension positive, each element count at most <see cref="Array.MaxLength"/> and equal to its span's
+/// length), and reject a destination whose written part overlaps an input (<see cref="MemoryExtensions.Overlaps{T}(ReadOnlySpan{T}, ReadOnlySpan{T})"/>)
+/// with an <see cref="ArgumentException"/>; the destination is then left untouched.</para>
 /// </remarks>
 public static class Convolution
 {
@@ -38,7 +41,7 @@ public static class Convolution
     /// <param name="signalShape">Shape of f (rank 1..3).</param>
     /// <param name="kernel">g, row-major.</param>
     /// <param name="kernelShape">Shape of g (same rank as f).</param>
-    /// <param name="destination">At least Π <see cref="OutputShape"/> elements; the first that many are written.</param>
+    /// <param name="destination">At least Π <see cref="OutputShape"/> elements; the first that many are written and must not overlap the signal or the kernel.</param>
     /// <param name="mode">Full, Same or Valid.</param>
     /// <param name="alignment">Where 'same' is cut from the full result (scipy by default).</param>
     public static void Convolve(ReadOnlySpan<float> signal, ReadOnlySpan<int> signalShape, ReadOnlySpan<float> kernel,
@@ -51,7 +54,7 @@ public static class Convolution
     /// <param name="signalShape">Shape of f (rank 1..3).</param>
     /// <param name="kernel">g, row-major.</param>
     /// <param name="kernelShape">Shape of g (same rank as f).</param>
-    /// <param name="destination">At least Π <see cref="OutputShape"/> elements; the first that many are written.</param>
+    /// <param name="destination">At least Π <see cref="OutputShape"/> elements; the first that many are written and must not overlap the signal or the kernel.</param>
     /// <param name="mode">Full, Same or Valid.</param>
     /// <param name="alignment">Where 'same' is cut from the full result (scipy by default).</param>
     public static void Correlate(ReadOnlySpan<float> signal, ReadOnlySpan<int> signalShape, ReadOnlySpan<float> kernel,
@@ -163,7 +166,7 @@ public static class Convolution
     /// <summary>Flips <paramref name="source"/> of the given shape along <paramref name="axes"/> into <paramref name="destination"/>.</summary>
     /// <param name="source">Row-major input.</param>
     /// <param name="shape">Its shape (rank 1..5).</param>
-    /// <param name="destination">At least as long as the source; must not overlap it.</param>
+    /// <param name="destination">At least as long as the source; its first Π shape elements are written and must not overlap the source.</param>
     /// <param name="axes">Distinct axes to flip (negative counts from the end); empty flips nothing.</param>
     public static void Flip(ReadOnlySpan<float> source, ReadOnlySpan<int> shape, Span<float> destination, ReadOnlySpan<int> axes)
     {
@@ -176,6 +179,11 @@ public static class Convolution
         if (destination.Length < length)
         {
             ThrowHelper.Argument(nameof(destination), $"Destination too short: expected at least {length} elements for shape {ThrowHelper.Shape(shape)}, actual {destination.Length}.");
+        }
+
+        if (((ReadOnlySpan<float>)destination[..length]).Overlaps(source))
+        {
+            ThrowHelper.Argument(nameof(destination), "The destination must not overlap the source: the flip would read values it has already overwritten.");
         }
 
         int rank = shape.Length;
@@ -216,20 +224,13 @@ public static class Convolution
     private static void Run(ReadOnlySpan<float> signal, ReadOnlySpan<int> signalShape, ReadOnlySpan<float> kernel,
         ReadOnlySpan<int> kernelShape, Span<float> destination, ConvolutionMode mode, SameAlignment alignment, bool correlate)
     {
+        // Everything the unchecked loops rely on is validated here, in 64-bit arithmetic, before anything is read or
+        // written: each shape's element count (Plan) equals its span's length, the destination holds the result, and
+        // the written part of the destination shares no memory with either input.
         Span<int> outShape = stackalloc int[3];
         Span<int> start = stackalloc int[3];
         int rank = Plan(signalShape, kernelShape, mode, alignment, outShape, start, out bool swapped);
         int signalLength = Product(signalShape), kernelLength = Product(kernelShape), outLength = Product(outShape[..rank]);
-        if (signal.IsEmpty)
-        {
-            ThrowHelper.Argument(nameof(signal), "The signal is empty.");
-        }
-
-        if (kernel.IsEmpty)
-        {
-            ThrowHelper.Argument(nameof(kernel), "The kernel is empty.");
-        }
-
         if (signal.Length != signalLength)
         {
             ThrowHelper.Argument(nameof(signal), $"Signal length {signal.Length} does not match its shape {ThrowHelper.Shape(signalShape)} (expected {signalLength}).");
@@ -245,6 +246,17 @@ public static class Convolution
             ThrowHelper.Argument(nameof(destination), $"Destination too short: the {mode} result has shape {ThrowHelper.Shape(outShape[..rank])} = {outLength} elements, destination has {destination.Length}.");
         }
 
+        Span<float> dst = destination[..outLength];
+        if (((ReadOnlySpan<float>)dst).Overlaps(signal))
+        {
+            ThrowHelper.Argument(nameof(destination), "The destination must not overlap the signal: the result would read values it has already overwritten.");
+        }
+
+        if (((ReadOnlySpan<float>)dst).Overlaps(kernel))
+        {
+            ThrowHelper.Argument(nameof(destination), "The destination must not overlap the kernel: the result would read values it has already overwritten.");
+        }
+
         // Pad to 3-D: leading dimensions of size 1.
         Span<int> m = [1, 1, 1], k = [1, 1, 1], o = [1, 1, 1], s = [0, 0, 0];
         for (int i = 0; i < rank; i++)
@@ -258,7 +270,6 @@ public static class Convolution
         // out[o] = full[o + start], full[j] = Σ_k x[j − k]·g[k] = Σ_k' x[j − (K−1) + k']·g[K−1−k'].
         var geo = new DirectConvolution.Geometry(m[0], m[1], m[2], k[0], k[1], k[2], o[0], o[1], o[2],
             s[0] - (k[0] - 1), s[1] - (k[1] - 1), s[2] - (k[2] - 1));
-        Span<float> dst = destination[..outLength];
         if (!swapped)
         {
             // Convolution reads g backwards; correlation (= convolution with rot180(g)) reads it forwards.
@@ -301,18 +312,8 @@ public static class Convolution
             ThrowHelper.OutOfRange(nameof(alignment), alignment, $"Undefined 'same' alignment {(int)alignment}; expected SciPy or Matlab.");
         }
 
-        for (int i = 0; i < signalShape.Length; i++)
-        {
-            if (signalShape[i] <= 0)
-            {
-                ThrowHelper.Argument(nameof(signalShape), $"Every dimension must be positive; signal shape {ThrowHelper.Shape(signalShape)}.");
-            }
-
-            if (kernelShape[i] <= 0)
-            {
-                ThrowHelper.Argument(nameof(kernelShape), $"Every dimension must be positive; kernel shape {ThrowHelper.Shape(kernelShape)}.");
-            }
-        }
+        CheckElementCount(signalShape, nameof(signalShape), "signal");
+        CheckElementCount(kernelShape, nameof(kernelShape), "kernel");
 
         swapped = false;
         if (mode == ConvolutionMode.Valid)
@@ -332,32 +333,63 @@ public static class Convolution
             swapped = !signalCovers;
         }
 
+        long outCount = 1;
         for (int i = 0; i < signalShape.Length; i++)
         {
-            int mm = signalShape[i], kk = kernelShape[i];
-            (outShape[i], int st) = mode switch
+            long mm = signalShape[i], kk = kernelShape[i];
+            (long length, long st) = mode switch
             {
-                ConvolutionMode.Full => (mm + kk - 1, 0),
+                ConvolutionMode.Full => (mm + kk - 1, 0L),
                 ConvolutionMode.Same => (mm, alignment == SameAlignment.SciPy ? (kk - 1) / 2 : kk / 2),
                 _ => swapped ? (kk - mm + 1, mm - 1) : (mm - kk + 1, kk - 1),
             };
+
+            // Each factor is below 2^32 and the running count stays at most Array.MaxLength: no 64-bit overflow.
+            outCount *= length;
+            if (length > int.MaxValue || outCount > Array.MaxLength)
+            {
+                ThrowHelper.Argument(nameof(signalShape), $"The {mode} result of signal {ThrowHelper.Shape(signalShape)} and kernel {ThrowHelper.Shape(kernelShape)} has more elements than an array can hold.");
+            }
+
+            outShape[i] = (int)length;
             if (!start.IsEmpty)
             {
-                start[i] = st;
+                start[i] = (int)st;
             }
         }
 
         return signalShape.Length;
     }
 
-    private static int Product(ReadOnlySpan<int> shape)
+    /// <summary>Every dimension positive and the element count at most <see cref="Array.MaxLength"/>, checked in 64-bit
+    /// arithmetic after every factor so that no product can wrap (a wrapped count could match a short buffer).</summary>
+    private static void CheckElementCount(ReadOnlySpan<int> shape, string paramName, string what)
     {
-        long p = 1;
+        long count = 1;
         foreach (int d in shape)
         {
-            p *= d;
+            if (d <= 0)
+            {
+                ThrowHelper.Argument(paramName, $"Every dimension must be positive; {what} shape {ThrowHelper.Shape(shape)}.");
+            }
+
+            count *= d;
+            if (count > Array.MaxLength)
+            {
+                ThrowHelper.Argument(paramName, $"The {what} shape {ThrowHelper.Shape(shape)} has more elements than an array can hold.");
+            }
+        }
+    }
+
+    /// <summary>The element count of a shape that <see cref="Plan"/> has validated (so it fits in int).</summary>
+    private static int Product(ReadOnlySpan<int> shape)
+    {
+        int p = 1;
+        foreach (int d in shape)
+        {
+            p = checked(p * d);
         }
 
-        return p > int.MaxValue ? int.MaxValue : (int)p;
+        return p;
     }
 }
