@@ -17,7 +17,10 @@ public sealed class SoftmaxCrossEntropy : Loss
     {
     }
 
-    /// <summary>Writes softmax(z) row by row: exp(z_k − max z) / Σ_j exp(z_j − max z).</summary>
+    /// <summary>
+    /// Writes softmax(z) row by row as exp(z_k − max z) / Σ_j exp(z_j − max z), finite for any finite logits
+    /// (e.g. ±1000). The destination may be the logits tensor itself.
+    /// </summary>
     /// <param name="logits">z, [N, K].</param>
     /// <param name="probabilities">Destination, [N, K].</param>
     public static void Softmax(Tensor logits, Tensor probabilities)
@@ -32,7 +35,13 @@ public sealed class SoftmaxCrossEntropy : Loss
         int n = logits.Shape[0], k = logits.Shape[1];
         for (int s = 0; s < n; s++)
         {
-            TensorPrimitives.SoftMax(logits.AsSpan().Slice(s * k, k), probabilities.AsSpan().Slice(s * k, k));
+            // TensorPrimitives.SoftMax does not subtract the maximum: exp overflows above ~88 and all-underflows below ~-103.
+            ReadOnlySpan<float> z = logits.AsSpan().Slice(s * k, k);
+            Span<float> p = probabilities.AsSpan().Slice(s * k, k);
+            float max = TensorPrimitives.Max(z);
+            TensorPrimitives.Subtract(z, max, p);
+            TensorPrimitives.Exp(p, p);
+            TensorPrimitives.Divide(p, TensorPrimitives.Sum(p), p);
         }
     }
 

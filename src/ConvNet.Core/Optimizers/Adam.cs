@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Numerics.Tensors;
+using System.Text.Json;
 
 namespace ConvNet.Optimizers;
 
@@ -54,6 +55,19 @@ public sealed class Adam : Optimizer
 
     /// <inheritdoc />
     public override IReadOnlyList<string> StateNames => Names;
+
+    /// <inheritdoc />
+    protected internal override void WriteConfig(Utf8JsonWriter writer)
+    {
+        ThrowHelper.NotNull(writer, nameof(writer));
+        writer.WriteNumber("beta1", Beta1);
+        writer.WriteNumber("beta2", Beta2);
+        writer.WriteNumber("epsilon", Epsilon);
+        writer.WriteNumber("weightDecay", WeightDecay);
+    }
+
+    internal static Adam FromConfig(OptimizerConfigReader c) =>
+        new(c.LearningRate, c.GetDouble("beta1"), c.GetDouble("beta2"), c.GetDouble("epsilon"), c.GetDouble("weightDecay"));
 
     /// <inheritdoc />
     protected override void Update(Parameter parameter, Span<float> value, ReadOnlySpan<float> gradient, float[][] state)

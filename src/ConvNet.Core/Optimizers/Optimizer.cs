@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Text.Json;
 
 namespace ConvNet.Optimizers;
 
@@ -76,6 +77,23 @@ public abstract class Optimizer
                 p.ApplyMask();
             }
         }
+    }
+
+    /// <summary>
+    /// The type name checkpoints record for this optimizer and <see cref="OptimizerRegistry"/> maps back to a factory
+    /// (default: the class name, e.g. "Sgd").
+    /// </summary>
+    protected internal virtual string ConfigType => GetType().Name;
+
+    /// <summary>
+    /// Writes this optimizer's own settings (everything its registered factory needs besides the learning rate, e.g.
+    /// "momentum") as properties of the open JSON object of the checkpoint's optimizer settings, like Keras'
+    /// <c>get_config</c>. The keys "type", "learningRate" and "steps" are written for every optimizer and are reserved.
+    /// The default writes nothing.
+    /// </summary>
+    /// <param name="writer">The writer, positioned inside the settings object.</param>
+    protected internal virtual void WriteConfig(Utf8JsonWriter writer)
+    {
     }
 
     /// <summary>Updates one parameter in place.</summary>

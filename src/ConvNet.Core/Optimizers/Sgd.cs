@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Numerics.Tensors;
+using System.Text.Json;
 
 namespace ConvNet.Optimizers;
 
@@ -52,6 +53,18 @@ public sealed class Sgd : Optimizer
 
     /// <inheritdoc />
     public override IReadOnlyList<string> StateNames => Momentum > 0 ? MomentumState : [];
+
+    /// <inheritdoc />
+    protected internal override void WriteConfig(Utf8JsonWriter writer)
+    {
+        ThrowHelper.NotNull(writer, nameof(writer));
+        writer.WriteNumber("momentum", Momentum);
+        writer.WriteNumber("weightDecay", WeightDecay);
+        writer.WriteBoolean("nesterov", Nesterov);
+    }
+
+    internal static Sgd FromConfig(OptimizerConfigReader c) =>
+        new(c.LearningRate, c.GetDouble("momentum"), c.GetDouble("weightDecay"), c.GetBoolean("nesterov"));
 
     /// <inheritdoc />
     protected override void Update(Parameter parameter, Span<float> value, ReadOnlySpan<float> gradient, float[][] state)

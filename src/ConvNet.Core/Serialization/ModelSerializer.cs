@@ -264,38 +264,7 @@ public static class ModelSerializer
         return Encoding.UTF8.GetString(ms.ToArray());
     }
 
-    private static string OptimizerConfig(Optimizer optimizer)
-    {
-        var ms = new MemoryStream();
-        using (var w = new Utf8JsonWriter(ms))
-        {
-            w.WriteStartObject();
-            switch (optimizer)
-            {
-                case Sgd s:
-                    w.WriteString("type", "Sgd");
-                    w.WriteNumber("momentum", s.Momentum);
-                    w.WriteNumber("weightDecay", s.WeightDecay);
-                    w.WriteBoolean("nesterov", s.Nesterov);
-                    break;
-                case Adam a:
-                    w.WriteString("type", "Adam");
-                    w.WriteNumber("beta1", a.Beta1);
-                    w.WriteNumber("beta2", a.Beta2);
-                    w.WriteNumber("epsilon", a.Epsilon);
-                    w.WriteNumber("weightDecay", a.WeightDecay);
-                    break;
-                default:
-                    throw new NotSupportedException($"Optimizer {optimizer.GetType().FullName} cannot be serialized.");
-            }
-
-            w.WriteNumber("learningRate", optimizer.BaseLearningRate ?? optimizer.LearningRate);
-            w.WriteNumber("steps", optimizer.Steps);
-            w.WriteEndObject();
-        }
-
-        return Encoding.UTF8.GetString(ms.ToArray());
-    }
+    private static string OptimizerConfig(Optimizer optimizer) => OptimizerSerialization.Write(optimizer);
 
     private static byte[] ReadAll(Stream stream)
     {
@@ -481,33 +450,7 @@ public static class ModelSerializer
         }
     }
 
-    private static Optimizer BuildOptimizer(string json)
-    {
-        try
-        {
-            using var doc = JsonDocument.Parse(json);
-            var o = doc.RootElement;
-            double lr = o.GetProperty("learningRate").GetDouble();
-            Optimizer opt = o.GetProperty("type").GetString() switch
-            {
-                "Sgd" => new Sgd(lr, o.GetProperty("momentum").GetDouble(), o.GetProperty("weightDecay").GetDouble(), o.GetProperty("nesterov").GetBoolean()),
-                "Adam" => new Adam(lr, o.GetProperty("beta1").GetDouble(), o.GetProperty("beta2").GetDouble(), o.GetProperty("epsilon").GetDouble(), o.GetProperty("weightDecay").GetDouble()),
-                var t => throw new InvalidDataException($"Unknown optimizer '{t}'."),
-            };
-            long steps = o.GetProperty("steps").GetInt64();
-            if (steps < 0)
-            {
-                throw new InvalidDataException("The optimizer step count is negative.");
-            }
-
-            opt.Steps = steps;
-            return opt;
-        }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or ArgumentException)
-        {
-            throw new InvalidDataException("The optimizer settings are invalid: " + e.Message, e);
-        }
-    }
+    private static Optimizer BuildOptimizer(string json) => OptimizerSerialization.Read(json);
 
     private static Dictionary<string, (long Begin, long End, int[] Shape)> ReadTensorTable(JsonElement root, int dataLength)
     {
