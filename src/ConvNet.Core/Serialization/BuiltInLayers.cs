@@ -35,6 +35,7 @@ internal static class BuiltInLayers
         f["Tanh"] = _ => new Tanh();
         f["Flatten"] = _ => new Flatten();
         f["Identity"] = _ => new Identity();
+        f["Dropout"] = r => new Dropout(r.GetDouble("p", 0, 0.999999), r.GetInt("seed", int.MinValue, int.MaxValue));
         f["GlobalAveragePool1D"] = _ => new GlobalAveragePool1D();
         f["GlobalAveragePool2D"] = _ => new GlobalAveragePool2D();
         f["GlobalAveragePool3D"] = _ => new GlobalAveragePool3D();

@@ -23,7 +23,7 @@ public sealed class ModeAndStateTests : IDisposable
         var net = new Network(1, 28, 28)
             .Add(new Conv2D(1, 4, 3, stride: 2, useBias: false)).Add(new BatchNorm2D(4)).Add(new ReLU())
             .Add(new Residual(new Sequential(new Conv2D(4, 4, 3, padding: Padding.Same, useBias: false), new BatchNorm2D(4))))
-            .Add(new GlobalAveragePool2D()).Add(new FullyConnected(4, 10));
+            .Add(new GlobalAveragePool2D()).Add(new Dropout(0.25, seed: 3)).Add(new FullyConnected(4, 10));
         net.Initialize(seed);
         return net;
     }
@@ -31,7 +31,7 @@ public sealed class ModeAndStateTests : IDisposable
     private static TrainingOptions Options(int epochs) => new() { Epochs = epochs, BatchSize = 32, Seed = 9, DegreeOfParallelism = 2 };
 
     [Fact]
-    public void Resuming_a_network_with_batchnorm_from_a_checkpoint_reproduces_the_uninterrupted_run_bit_for_bit()
+    public void Resuming_a_network_with_batchnorm_and_dropout_from_a_checkpoint_reproduces_the_uninterrupted_run_bit_for_bit()
     {
         var data = ShippedData.Train.Subset(0, 192);
         var straight = Net(4);
