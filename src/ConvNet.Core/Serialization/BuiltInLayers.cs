@@ -35,6 +35,10 @@ internal static class BuiltInLayers
         f["Tanh"] = _ => new Tanh();
         f["Flatten"] = _ => new Flatten();
         f["Identity"] = _ => new Identity();
+        f["LeakyReLU"] = r => new LeakyReLU(r.GetDouble("negativeSlope", -1e6, 1e6));
+        f["Softmax"] = _ => new Softmax();
+        f["LogSoftmax"] = _ => new LogSoftmax();
+        f["Reshape"] = r => new Reshape(r.GetInts("shape", -1, -1, 1 << 30));
         f["Dropout"] = r => new Dropout(r.GetDouble("p", 0, 0.999999), r.GetInt("seed", int.MinValue, int.MaxValue));
         f["GlobalAveragePool1D"] = _ => new GlobalAveragePool1D();
         f["GlobalAveragePool2D"] = _ => new GlobalAveragePool2D();
