@@ -43,6 +43,9 @@ internal static class BuiltInLayers
         f["GlobalAveragePool1D"] = _ => new GlobalAveragePool1D();
         f["GlobalAveragePool2D"] = _ => new GlobalAveragePool2D();
         f["GlobalAveragePool3D"] = _ => new GlobalAveragePool3D();
+        f["GlobalMaxPool1D"] = _ => new GlobalMaxPool1D();
+        f["GlobalMaxPool2D"] = _ => new GlobalMaxPool2D();
+        f["GlobalMaxPool3D"] = _ => new GlobalMaxPool3D();
         f["Sequential"] = r => new Sequential(r.GetLayers("layers"));
         f["Residual"] = r => new Residual(r.GetLayer("body"), r.Has("shortcut") ? r.GetLayer("shortcut") : null);
         f["Concat"] = r => new Concat(r.GetLayers("branches"));
