@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
-using System.Runtime.InteropServices;
 using ConvNet.Layers;
 using ConvNet.Onnx.Proto;
 using Google.Protobuf;
@@ -10,10 +9,15 @@ namespace ConvNet.Onnx;
 
 /// <summary>
 /// Exports a <see cref="Network"/> to ONNX (IR version 8, opset 13) so it runs in ONNX Runtime and other engines:
+/// each layer emits its own nodes through an <see cref="OnnxGraphBuilder"/> (built-ins are registered exporters; a layer
+/// of your own implements <see cref="IOnnxExportable"/> or is registered with <see cref="Register{TLayer}"/>). Built in:
 /// Conv (1-D/2-D/3-D, stride, dilation, padding resolved to explicit pads; a connection table becomes dense weights with
 /// zeros, or the <c>group</c> attribute when it is PyTorch's block-diagonal groups), MaxPool, AveragePool
-/// (count_include_pad = 1), Gemm (transB = 1), Relu, Sigmoid, Tanh, Flatten (axis 1) and an optional Softmax on the
-/// output. The batch dimension is symbolic ("N"). A layer it cannot express raises <see cref="NotSupportedException"/>.
+/// (count_include_pad = 1), Gemm (transB = 1), Relu, LeakyRelu, Sigmoid, Tanh, Softmax/LogSoftmax (axis 1), Flatten,
+/// Reshape, BatchNormalization (running statistics), GlobalAverage/MaxPool (+ Flatten), Dropout and Identity (no node),
+/// and the blocks Sequential, Residual/Add (Add nodes) and Concat (axis 1). The graph's input is named "input" and its
+/// output "output", with a symbolic batch dimension ("N"). Layers it cannot express raise
+/// <see cref="NotSupportedException"/> naming every one of them.
 /// </summary>
 public static class OnnxExporter
 {
@@ -22,6 +26,8 @@ public static class OnnxExporter
 
     /// <summary>The ONNX IR version written.</summary>
     public const int IrVersion = 8;
+
+    private static readonly Dictionary<Type, Func<OnnxGraphBuilder, Layer, string, int[], string>> Exporters = BuiltInExporters.Create();
 
     /// <summary>Writes the network as an ONNX model.</summary>
     /// <param name="network">The network (its weights are copied).</param>
@@ -64,6 +70,38 @@ public static class OnnxExporter
         }
     }
 
+    /// <summary>
+    /// Registers (or replaces) the exporter of a layer type you do not own; a layer of your own can implement
+    /// <see cref="IOnnxExportable"/> instead. The exporter emits the layer's nodes and returns its output's name.
+    /// </summary>
+    /// <typeparam name="TLayer">The layer type (derived types use it unless they have their own).</typeparam>
+    /// <param name="exporter">(builder, layer, input name, per-sample input shape) → output name.</param>
+    public static void Register<TLayer>(Func<OnnxGraphBuilder, TLayer, string, int[], string> exporter)
+        where TLayer : Layer
+    {
+        ArgumentNullException.ThrowIfNull(exporter);
+        lock (Exporters)
+        {
+            Exporters[typeof(TLayer)] = (b, l, i, s) => exporter(b, (TLayer)l, i, s);
+        }
+    }
+
+    internal static Func<OnnxGraphBuilder, Layer, string, int[], string>? Find(Type type)
+    {
+        lock (Exporters)
+        {
+            for (var t = type; t is not null; t = t.BaseType)
+            {
+                if (Exporters.TryGetValue(t, out var e))
+                {
+                    return e;
+                }
+            }
+        }
+
+        return null;
+    }
+
     internal static ModelProto BuildModel(Network network, bool addSoftmax)
     {
         if (network.Layers.Count == 0)
@@ -73,35 +111,30 @@ public static class OnnxExporter
 
         var graph = new GraphProto { Name = "convnet" };
         graph.Input.Add(ValueInfo("input", network.InputShape));
+        var unsupported = new List<string>();
+        var builder = new OnnxGraphBuilder(graph, unsupported);
         string current = "input";
         ReadOnlySpan<int> inputShape = network.InputShape;
         for (int i = 0; i < network.Layers.Count; i++)
         {
-            var layer = network.Layers[i];
-            string output = i == network.Layers.Count - 1 && !addSoftmax ? "output" : $"l{i}";
-            string name = $"{i}_{layer.Name}";
-            var node = layer switch
-            {
-                ConvolutionND c => Conv(graph, c, inputShape, current, output, name, i),
-                FullyConnected f => Gemm(graph, f, current, output, name, i),
-                MaxPool m => Pool("MaxPool", m, current, output, name),
-                AveragePool a => Pool("AveragePool", a, current, output, name, countIncludePad: true),
-                ReLU => Node("Relu", name, [current], output),
-                Sigmoid => Node("Sigmoid", name, [current], output),
-                Tanh => Node("Tanh", name, [current], output),
-                Flatten => Node("Flatten", name, [current], output, IntAttr("axis", 1)),
-                _ => throw new NotSupportedException($"Layer {i} '{layer.Name}' of type {layer.GetType().Name} cannot be exported to ONNX."),
-            };
-            graph.Node.Add(node);
-            current = output;
+            current = builder.Export(network.Layers[i], current, inputShape);
             inputShape = network.LayerOutputShape(i);
         }
 
-        if (addSoftmax)
+        if (unsupported.Count > 0)
         {
-            graph.Node.Add(Node("Softmax", "softmax", [current], "output", IntAttr("axis", 1)));
+            throw new NotSupportedException($"These layers cannot be exported to ONNX: {string.Join(", ", unsupported)}. Implement IOnnxExportable or call OnnxExporter.Register for them.");
         }
 
+        var last = new NodeProto { OpType = addSoftmax ? "Softmax" : "Identity", Name = "output" };
+        last.Input.Add(current);
+        last.Output.Add("output");
+        if (addSoftmax)
+        {
+            last.Attribute.Add(OnnxAttribute.Int("axis", 1).Proto);
+        }
+
+        graph.Node.Add(last);
         graph.Output.Add(ValueInfo("output", network.OutputShape));
         var model = new ModelProto
         {
@@ -112,150 +145,6 @@ public static class OnnxExporter
         };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = string.Empty, Version = Opset });
         return model;
-    }
-
-    private static NodeProto Conv(GraphProto graph, ConvolutionND c, ReadOnlySpan<int> inputShape, string input, string output, string name, int index)
-    {
-        int rank = c.SpatialRank;
-        var pads = new long[2 * rank];
-        for (int d = 0; d < rank; d++)
-        {
-            var (before, after) = c.Padding.Resolve(d, rank, inputShape[1 + d], c.KernelSize[d], c.Stride[d], c.Dilation[d]);
-            pads[d] = before;
-            pads[rank + d] = after;
-        }
-
-        int groups = GroupCount(c.Connections);
-        float[] weights = c.Weight.Value.ToArray();
-        var wShape = c.Weight.Value.Shape.ToArray();
-        if (groups > 1)
-        {
-            // PyTorch's grouped layout [out][in/groups][k…]: keep each output's own input group.
-            int kvol = weights.Length / (c.OutChannels * c.InChannels), ig = c.InChannels / groups, og = c.OutChannels / groups;
-            var grouped = new float[c.OutChannels * ig * kvol];
-            for (int q = 0; q < c.OutChannels; q++)
-            {
-                int g = q / og;
-                Array.Copy(weights, ((q * c.InChannels) + (g * ig)) * kvol, grouped, q * ig * kvol, ig * kvol);
-            }
-
-            weights = grouped;
-            wShape[1] = ig;
-        }
-
-        string w = $"w{index}";
-        graph.Initializer.Add(Initializer(w, wShape, weights));
-        var inputs = new List<string> { input, w };
-        if (c.Bias is not null)
-        {
-            graph.Initializer.Add(Initializer($"b{index}", c.Bias.Value.Shape.ToArray(), c.Bias.Value.ToArray()));
-            inputs.Add($"b{index}");
-        }
-
-        return Node("Conv", name, inputs, output,
-            IntsAttr("kernel_shape", c.KernelSize), IntsAttr("strides", c.Stride), IntsAttr("dilations", c.Dilation),
-            IntsAttr("pads", pads), IntAttr("group", groups));
-    }
-
-    /// <summary>The number of groups when the table is exactly PyTorch's block-diagonal grouping, else 1 (dense weights with zeros).</summary>
-    private static int GroupCount(ConnectionTable table)
-    {
-        if (table.IsFull)
-        {
-            return 1;
-        }
-
-        for (int g = 2; g <= Math.Min(table.Inputs, table.Outputs); g++)
-        {
-            if (table.Inputs % g == 0 && table.Outputs % g == 0 && ConnectionTable.Groups(table.Inputs, table.Outputs, g).Equals(table))
-            {
-                return g;
-            }
-        }
-
-        return 1;
-    }
-
-    private static NodeProto Gemm(GraphProto graph, FullyConnected f, string input, string output, string name, int index)
-    {
-        string w = $"w{index}";
-        graph.Initializer.Add(Initializer(w, [f.Outputs, f.Inputs], f.Weight.Value.ToArray()));
-        var inputs = new List<string> { input, w };
-        if (f.Bias is not null)
-        {
-            graph.Initializer.Add(Initializer($"b{index}", [f.Outputs], f.Bias.Value.ToArray()));
-            inputs.Add($"b{index}");
-        }
-
-        return Node("Gemm", name, inputs, output, IntAttr("transB", 1));
-    }
-
-    private static NodeProto Pool(string op, PoolingND p, string input, string output, string name, bool countIncludePad = false)
-    {
-        var pads = new long[2 * p.SpatialRank];
-        for (int d = 0; d < p.SpatialRank; d++)
-        {
-            pads[d] = pads[p.SpatialRank + d] = p.Padding[d];
-        }
-
-        var node = Node(op, name, [input], output, IntsAttr("kernel_shape", p.KernelSize), IntsAttr("strides", p.Stride), IntsAttr("pads", pads));
-        if (countIncludePad)
-        {
-            node.Attribute.Add(IntAttr("count_include_pad", 1));
-        }
-
-        return node;
-    }
-
-    private static NodeProto Node(string op, string name, IEnumerable<string> inputs, string output, params AttributeProto[] attributes)
-    {
-        var n = new NodeProto { OpType = op, Name = name };
-        n.Input.AddRange(inputs);
-        n.Output.Add(output);
-        n.Attribute.AddRange(attributes);
-        return n;
-    }
-
-    private static AttributeProto IntAttr(string name, long value) =>
-        new() { Name = name, I = value, Type = AttributeProto.Types.AttributeType.Int };
-
-    private static AttributeProto IntsAttr(string name, ReadOnlySpan<int> values)
-    {
-        var a = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
-        foreach (int v in values)
-        {
-            a.Ints.Add(v);
-        }
-
-        return a;
-    }
-
-    private static AttributeProto IntsAttr(string name, long[] values)
-    {
-        var a = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
-        a.Ints.AddRange(values);
-        return a;
-    }
-
-    private static TensorProto Initializer(string name, int[] shape, float[] values)
-    {
-        var t = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float };
-        foreach (int d in shape)
-        {
-            t.Dims.Add(d);
-        }
-
-        byte[] raw = MemoryMarshal.AsBytes(values.AsSpan()).ToArray();
-        if (!BitConverter.IsLittleEndian)
-        {
-            for (int i = 0; i < raw.Length; i += 4)
-            {
-                Array.Reverse(raw, i, 4);
-            }
-        }
-
-        t.RawData = ByteString.CopyFrom(raw);
-        return t;
     }
 
     private static ValueInfoProto ValueInfo(string name, ReadOnlySpan<int> sampleShape)
