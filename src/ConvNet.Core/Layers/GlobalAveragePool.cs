@@ -1,4 +1,3 @@
-using System;
 using System.Numerics.Tensors;
 
 namespace ConvNet.Layers;
@@ -8,33 +7,13 @@ namespace ConvNet.Layers;
 /// per-sample [C, …spatial] becomes [C] and a fully connected layer can follow directly (Keras' GlobalAveragePooling;
 /// PyTorch's AdaptiveAvgPool(1) followed by flatten). Backward: δx_c,i = δy_c / |plane| at every position.
 /// </summary>
-public abstract class GlobalAveragePool : Layer
+public abstract class GlobalAveragePool : GlobalPool
 {
     /// <summary>Creates the layer.</summary>
     /// <param name="spatialRank">1, 2 or 3.</param>
     protected GlobalAveragePool(int spatialRank)
-        : base($"GlobalAveragePool{spatialRank}D")
+        : base($"GlobalAveragePool{spatialRank}D", spatialRank)
     {
-        SpatialRank = spatialRank;
-    }
-
-    /// <summary>The number of spatial axes.</summary>
-    public int SpatialRank { get; }
-
-    /// <inheritdoc />
-    public override void WriteConfig(Serialization.LayerConfigWriter config)
-    {
-    }
-
-    /// <inheritdoc />
-    public override int[] GetOutputShape(ReadOnlySpan<int> inputShape)
-    {
-        if (inputShape.Length != SpatialRank + 1)
-        {
-            Fail(nameof(inputShape), $"expects [C, …] with {SpatialRank} spatial axes; actual {ThrowHelper.Shape(inputShape)}.");
-        }
-
-        return [inputShape[0]];
     }
 
     /// <inheritdoc />

@@ -7,35 +7,15 @@ namespace ConvNet.Layers;
 /// Backward: δ goes to the first maximum of each map in row-major order (as PyTorch), 0 elsewhere. A map holding NaN
 /// gives NaN, and its δ goes to the first NaN.
 /// </summary>
-public abstract class GlobalMaxPool : Layer
+public abstract class GlobalMaxPool : GlobalPool
 {
     private int[] _argmax = [];
 
     /// <summary>Creates the layer.</summary>
     /// <param name="spatialRank">1, 2 or 3.</param>
     protected GlobalMaxPool(int spatialRank)
-        : base($"GlobalMaxPool{spatialRank}D")
+        : base($"GlobalMaxPool{spatialRank}D", spatialRank)
     {
-        SpatialRank = spatialRank;
-    }
-
-    /// <summary>The number of spatial axes.</summary>
-    public int SpatialRank { get; }
-
-    /// <inheritdoc />
-    public override void WriteConfig(Serialization.LayerConfigWriter config)
-    {
-    }
-
-    /// <inheritdoc />
-    public override int[] GetOutputShape(ReadOnlySpan<int> inputShape)
-    {
-        if (inputShape.Length != SpatialRank + 1)
-        {
-            Fail(nameof(inputShape), $"expects [C, …] with {SpatialRank} spatial axes; actual {ThrowHelper.Shape(inputShape)}.");
-        }
-
-        return [inputShape[0]];
     }
 
     /// <inheritdoc />
