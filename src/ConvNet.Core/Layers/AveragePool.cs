@@ -3,8 +3,9 @@ using System;
 namespace ConvNet.Layers;
 
 /// <summary>
-/// Average pooling: y = (1/|window|) Σ over each window, with |window| = Π kernel (padding counts as zeros, PyTorch's
-/// default <c>count_include_pad=True</c>). Backward spreads δ evenly: each input of a window receives δ^(l)/|window|;
+/// Average pooling: y = (1/|window|) Σ over each window, with |window| = Π kernel always, also for windows that overlap
+/// the padding: padded positions are zeros that count in the divisor (PyTorch's default <c>count_include_pad=True</c>;
+/// <c>count_include_pad=False</c> is not offered). Backward spreads δ evenly: each input of a window receives δ^(l)/|window|;
 /// overlapping windows accumulate.
 /// </summary>
 public abstract class AveragePool : PoolingND
@@ -37,7 +38,7 @@ public abstract class AveragePool : PoolingND
 
         ReadOnlySpan<float> x = input.AsSpan();
         Span<float> y = output.AsSpan();
-        float scale = 1f / (g.KD * g.KH * g.KW);
+        float scale = 1f / WindowSize;
         int o = p0 * g.OutputPlane;
         for (int plane = p0; plane < p1; plane++)
         {
@@ -82,10 +83,10 @@ public abstract class AveragePool : PoolingND
         RunPlanes(input, output, outputGradient, inputGradient, Geometry(input, output));
     }
 
-    private static void BackwardPlanes(ReadOnlySpan<float> dy, Span<float> dx, in PoolGeometry g, int p0, int p1)
+    private void BackwardPlanes(ReadOnlySpan<float> dy, Span<float> dx, in PoolGeometry g, int p0, int p1)
     {
         dx.Slice(p0 * g.InputPlane, (p1 - p0) * g.InputPlane).Clear();
-        float scale = 1f / (g.KD * g.KH * g.KW);
+        float scale = 1f / WindowSize;
         int o = p0 * g.OutputPlane;
         for (int plane = p0; plane < p1; plane++)
         {

@@ -13,7 +13,7 @@ public sealed class Conv1D : ConvolutionND
     /// <param name="outChannels">Output feature maps.</param>
     /// <param name="kernelSize">Kernel length k.</param>
     /// <param name="stride">Stride (default 1).</param>
-    /// <param name="padding">Valid (default), Same, Full or explicit.</param>
+    /// <param name="padding">Valid (default), Same, Full or explicit (at most k_e − 1 = d(k − 1) per side, see <see cref="Layers.Padding"/>).</param>
     /// <param name="dilation">Dilation (default 1).</param>
     /// <param name="connections">M_q (default: every input feeds every output).</param>
     /// <param name="useBias">Whether b_q is learned.</param>

@@ -13,7 +13,7 @@ public sealed class Conv3D : ConvolutionND
     /// <param name="outChannels">Output feature maps.</param>
     /// <param name="kernelSize">Kernel size k (k × k × k).</param>
     /// <param name="stride">Stride in every dimension (default 1).</param>
-    /// <param name="padding">Valid (default), Same, Full or explicit.</param>
+    /// <param name="padding">Valid (default), Same, Full or explicit (at most k_e − 1 = d(k − 1) per side, see <see cref="Layers.Padding"/>).</param>
     /// <param name="dilation">Dilation in every dimension (default 1).</param>
     /// <param name="connections">M_q (default: full).</param>
     /// <param name="useBias">Whether b_q is learned.</param>
@@ -31,7 +31,7 @@ public sealed class Conv3D : ConvolutionND
     /// <param name="kernelSize">(kd, kh, kw).</param>
     /// <param name="stride">(sd, sh, sw), default 1.</param>
     /// <param name="dilation">(dd, dh, dw), default 1.</param>
-    /// <param name="padding">Valid (default), Same, Full or explicit.</param>
+    /// <param name="padding">Valid (default), Same, Full or explicit (at most k_e − 1 = d(k − 1) per side, see <see cref="Layers.Padding"/>).</param>
     /// <param name="connections">M_q (default: full).</param>
     /// <param name="useBias">Whether b_q is learned.</param>
     /// <param name="weightInitializer">Default He uniform.</param>

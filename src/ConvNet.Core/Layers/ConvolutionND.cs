@@ -62,7 +62,7 @@ public abstract class ConvolutionND : Layer
     /// <param name="kernelSize">Kernel size per spatial dimension (one value for all, or one each).</param>
     /// <param name="stride">Stride per dimension (default 1).</param>
     /// <param name="dilation">Dilation per dimension (default 1).</param>
-    /// <param name="padding">Padding (default <see cref="Padding.Valid"/>).</param>
+    /// <param name="padding">Padding (default <see cref="Padding.Valid"/>); explicit amounts at most k_e − 1 = d(k − 1) per side.</param>
     /// <param name="connections">M_q for every output (default: full).</param>
     /// <param name="useBias">Whether b_q is learned.</param>
     /// <param name="weightInitializer">Default <see cref="WeightInitializer.HeUniform"/>.</param>
@@ -84,6 +84,8 @@ public abstract class ConvolutionND : Layer
         {
             ThrowHelper.Argument(nameof(padding), $"Conv{spatialRank}D: explicit padding needs 1 or {spatialRank} (before, after) pairs; actual {Padding.Amounts.Length}.");
         }
+
+        ConvolutionShapes.CheckArchitecture(spatialRank, inChannels, outChannels, _kernel, _dilation, Padding);
 
         Connections = connections ?? ConnectionTable.Full(inChannels, outChannels);
         if (Connections.Inputs != inChannels || Connections.Outputs != outChannels)
@@ -239,19 +241,9 @@ public abstract class ConvolutionND : Layer
             Fail(nameof(inputShape), $"expects {InChannels} input channels; actual {inputShape[0]} (input {ThrowHelper.Shape(inputShape)}).");
         }
 
-        var result = new int[1 + SpatialRank];
-        result[0] = OutChannels;
-        for (int i = 0; i < SpatialRank; i++)
+        if (!ConvolutionShapes.TryOutputShape(inputShape, OutChannels, _kernel, _stride, _dilation, Padding, out int[] result, out string? error))
         {
-            int len = inputShape[1 + i];
-            var (before, after) = Padding.Resolve(i, SpatialRank, len, _kernel[i], _stride[i], _dilation[i]);
-            int ke = (_dilation[i] * (_kernel[i] - 1)) + 1;
-            if (len + before + after < ke)
-            {
-                Fail(nameof(inputShape), $"spatial size {len} (padded {len + before + after}) along dimension {i} is smaller than the dilated kernel {ke} (input {ThrowHelper.Shape(inputShape)}, padding {Padding}).");
-            }
-
-            result[1 + i] = ((len + before + after - ke) / _stride[i]) + 1;
+            Fail(nameof(inputShape), error!);
         }
 
         return result;
@@ -354,9 +346,15 @@ public abstract class ConvolutionND : Layer
     /// <summary>How many samples one GEMM covers: as many as fit in <see cref="MaxColumnFloats"/>, at most a chunk.</summary>
     private static int GroupSize(in ConvGeometry g, int batch, int chunks)
     {
-        int perSample = Math.Max(1, g.ColumnRows * g.OutputVolume);
+        // 64-bit: the column matrix of one sample, C·Π k × Π out, can exceed int even when both tensors fit.
+        long perSample = Math.Max(1L, (long)g.ColumnRows * g.OutputVolume);
+        if (perSample > Array.MaxLength)
+        {
+            ThrowHelper.Argument("input", $"The receptive-field matrix of one sample ({g.ColumnRows} x {g.OutputVolume}) has more elements than an array can hold; this geometry needs the stride-1 path or a smaller input.");
+        }
+
         int chunkSize = (batch + chunks - 1) / chunks;
-        return Math.Clamp(MaxColumnFloats / perSample, 1, chunkSize);
+        return (int)Math.Clamp(MaxColumnFloats / perSample, 1, chunkSize);
     }
 
     private void EnsureBuffers(int chunks, in ConvGeometry g, bool backward, int group)
@@ -396,8 +394,9 @@ public abstract class ConvolutionND : Layer
         }
     }
 
-    /// <summary>The implicit-GEMM plan for this geometry, or null when the im2col path is used (stride &gt; 1, or padding
-    /// wider than the dilated kernel, where the full correlation of the backward pass would need cropping).</summary>
+    /// <summary>The implicit-GEMM plan for this geometry, or null when the im2col path is used (stride &gt; 1, or a plan
+    /// that would compute too many positions or exceed int; padding wider than the dilated kernel, which the plan
+    /// cannot crop, is rejected when the layer is built).</summary>
     private ImplicitPlan? Plan(in ConvGeometry g)
     {
         if (_plan is not null && _planGeometry == g)

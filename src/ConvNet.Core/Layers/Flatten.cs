@@ -22,10 +22,25 @@ public sealed class Flatten : Layer
     /// <inheritdoc />
     public override int[] GetOutputShape(ReadOnlySpan<int> inputShape)
     {
+        if (inputShape.IsEmpty)
+        {
+            Fail(nameof(inputShape), "expects a per-sample input of rank 1 or more; actual [].");
+        }
+
         long n = 1;
         foreach (int d in inputShape)
         {
+            if (d <= 0)
+            {
+                Fail(nameof(inputShape), $"every dimension must be positive; actual {ThrowHelper.Shape(inputShape)}.");
+            }
+
+            // Bounded after every factor, so the 64-bit product cannot wrap; the result must fit a tensor dimension.
             n *= d;
+            if (n > Array.MaxLength)
+            {
+                Fail(nameof(inputShape), $"a per-sample input {ThrowHelper.Shape(inputShape)} has more elements than an array can hold.");
+            }
         }
 
         return [(int)n];

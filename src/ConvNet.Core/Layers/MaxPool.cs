@@ -8,7 +8,9 @@ namespace ConvNet.Layers;
 
 /// <summary>
 /// Max pooling: y = max over each window. Backward routes δ^(l) to the position of the maximum, δ^(l−1)[argmax] += δ^(l);
-/// every other input gets 0. Ties go to the first maximum in row-major scan order of the window; padding never wins.
+/// every other input gets 0. Ties go to the first maximum in row-major scan order of the window; padding is −∞ and never
+/// wins. NaN propagates as in PyTorch: a window holding a NaN outputs NaN and routes δ to it, to the first NaN in
+/// row-major order when there are several (PyTorch's CPU kernel keeps the last one; only where δ goes differs).
 /// The argmax of the last Forward is cached (flat index within the input plane, as PyTorch's <c>return_indices</c>).
 /// </summary>
 public abstract class MaxPool : PoolingND
@@ -87,8 +89,9 @@ public abstract class MaxPool : PoolingND
                                 int row = ((d * g.H) + h) * g.W;
                                 for (int w = w0; w < w1; w++)
                                 {
+                                    // Taken when larger, or a NaN while none is held yet: the first NaN sticks.
                                     float v = xp[row + w];
-                                    if (v > best)
+                                    if (!(v <= best) && !float.IsNaN(best))
                                     {
                                         best = v;
                                         arg = row + w;
@@ -105,8 +108,8 @@ public abstract class MaxPool : PoolingND
         }
     }
 
-    /// <summary>The common 2×2 window without padding: no clipping, four loads and three compares per output, same
-    /// tie rule (first maximum in row-major order).</summary>
+    /// <summary>The common 2×2 window without padding: no clipping, four loads and three selections per output, same
+    /// tie and NaN rules (first maximum, or first NaN, in row-major order).</summary>
     private void Forward2x2(ReadOnlySpan<float> x, Span<float> y, in PoolGeometry g, int p0, int p1)
     {
         ref float xr = ref MemoryMarshal.GetReference(x);
@@ -191,7 +194,8 @@ public abstract class MaxPool : PoolingND
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Take(ref Vector512<float> best, ref Vector512<int> index, Vector512<float> v, Vector512<int> at)
     {
-        var mask = Vector512.GreaterThan(v, best);
+        // v > best, or v is NaN, and best is not NaN (best == best): the first NaN of the window sticks.
+        var mask = Vector512.AndNot(Vector512.Equals(best, best), Vector512.LessThanOrEqual(v, best));
         best = Vector512.ConditionalSelect(mask, v, best);
         index = Vector512.ConditionalSelect(mask.AsInt32(), at, index);
     }
@@ -199,7 +203,8 @@ public abstract class MaxPool : PoolingND
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Take(ref float best, ref int arg, float v, int index)
     {
-        int mask = -Unsafe.BitCast<bool, byte>(v > best);
+        // As the vector Take: taken when v > best or v is NaN, unless best already is NaN.
+        int mask = -Unsafe.BitCast<bool, byte>(!(v <= best) & !float.IsNaN(best));
         int bits = BitConverter.SingleToInt32Bits(best);
         best = BitConverter.Int32BitsToSingle(bits ^ ((bits ^ BitConverter.SingleToInt32Bits(v)) & mask));
         arg ^= (arg ^ index) & mask;

@@ -11,6 +11,9 @@ namespace ConvNet.Layers;
 /// ⌊(L − k_e)/s⌋ + 1); Full pads k_e − 1 on both sides (the lecture's *full); Same gives output ⌈L/s⌉ with total padding
 /// max((⌈L/s⌉ − 1)s + k_e − L, 0), the smaller half before — PyTorch's <c>padding='same'</c> and Keras' 'same'. For an
 /// even kernel that is (k−1)//2 before and the rest after, one less before than <c>scipy.signal.correlate(..., 'same')</c>.
+/// A convolution layer accepts explicit amounts of at most k_e − 1 on each side (the Full padding): a wider margin would
+/// only add outputs that see nothing but zeros. PyTorch and ONNX accept any amount; models that use more than k_e − 1
+/// (rare: it computes the bias alone) are rejected with an <see cref="ArgumentException"/> when the layer is built.
 /// </remarks>
 public sealed class Padding : IEquatable<Padding>
 {
@@ -74,9 +77,15 @@ public sealed class Padding : IEquatable<Padding>
     /// <param name="stride">The stride s.</param>
     /// <param name="dilation">The dilation d.</param>
     /// <returns>The zeros before and after.</returns>
+    /// <exception cref="ArgumentException">A size is not positive, the dilated kernel d(k − 1) + 1 exceeds int, or the
+    /// explicit padding does not have a pair for <paramref name="dimension"/>.</exception>
     public (int Before, int After) Resolve(int dimension, int spatialRank, int length, int kernel, int stride, int dilation)
     {
-        int ke = (dilation * (kernel - 1)) + 1;
+        ThrowHelper.Positive(length, nameof(length));
+        ThrowHelper.Positive(kernel, nameof(kernel));
+        ThrowHelper.Positive(stride, nameof(stride));
+        ThrowHelper.Positive(dilation, nameof(dilation));
+        int ke = DilatedExtent(kernel, dilation, nameof(dilation));
         switch (Mode)
         {
             case PaddingMode.Valid:
@@ -84,8 +93,9 @@ public sealed class Padding : IEquatable<Padding>
             case PaddingMode.Full:
                 return (ke - 1, ke - 1);
             case PaddingMode.Same:
-                int outLen = (length + stride - 1) / stride;
-                int total = Math.Max(((outLen - 1) * stride) + ke - length, 0);
+                // 64-bit: (⌈L/s⌉ − 1)·s < L, so the total is below k_e and fits in int, but L + k_e need not.
+                long outLen = ((long)length + stride - 1) / stride;
+                int total = (int)Math.Max(((outLen - 1) * stride) + ke - length, 0);
                 return (total / 2, total - (total / 2));
             default:
                 if (_explicit.Length == 1)
@@ -100,6 +110,18 @@ public sealed class Padding : IEquatable<Padding>
 
                 return _explicit[dimension];
         }
+    }
+
+    /// <summary>The dilated kernel extent k_e = d(k − 1) + 1, computed in 64-bit; more than int holds is rejected.</summary>
+    internal static int DilatedExtent(int kernel, int dilation, string paramName)
+    {
+        long ke = ((long)dilation * (kernel - 1)) + 1;
+        if (ke > int.MaxValue)
+        {
+            ThrowHelper.Argument(paramName, $"A kernel of {kernel} with dilation {dilation} spans {ke} elements, more than int holds.");
+        }
+
+        return (int)ke;
     }
 
     /// <summary>The explicit (before, after) pairs (empty for the other modes).</summary>

@@ -7,7 +7,7 @@ namespace ConvNet.Layers;
 /// The shared N-d (1..3) pooling layer behind the max and average pooling types ("Pooling" in the lecture's
 /// Hubel–Wiesel architecture: complex cells pool simple cells over a neighbourhood). Each channel is pooled on its own
 /// over windows of <see cref="KernelSize"/> moved by <see cref="Stride"/> (default: the kernel), after optional symmetric
-/// <see cref="Padding"/> (at most half the kernel, as PyTorch). Floor mode: a window running past the end is dropped,
+/// <see cref="Padding"/> (at most half the kernel, as PyTorch; −∞ for max pooling, zeros for average pooling). Floor mode: a window running past the end is dropped,
 /// so the output length is ⌊(L + 2p − k)/s⌋ + 1.
 /// </summary>
 public abstract class PoolingND : Layer
@@ -31,13 +31,23 @@ public abstract class PoolingND : Layer
         _kernel = Expand(kernelSize, nameof(kernelSize), 1);
         _stride = Expand(stride ?? _kernel, nameof(stride), 1);
         _padding = Expand(padding ?? [0], nameof(padding), 0);
+        long window = 1;
         for (int i = 0; i < spatialRank; i++)
         {
             if (_padding[i] > _kernel[i] / 2)
             {
                 ThrowHelper.Argument(nameof(padding), $"{name}: padding {_padding[i]} must be at most half the kernel size {_kernel[i]}.");
             }
+
+            // 64-bit, bounded after every factor: the window's element count (the average's divisor) fits in int.
+            window *= _kernel[i];
+            if (window > int.MaxValue)
+            {
+                ThrowHelper.Argument(nameof(kernelSize), $"{name}: a window of {ThrowHelper.Shape(_kernel)} has more than {int.MaxValue} elements.");
+            }
         }
+
+        WindowSize = (int)window;
     }
 
     /// <summary>Number of spatial dimensions.</summary>
@@ -49,8 +59,16 @@ public abstract class PoolingND : Layer
     /// <summary>Stride per dimension.</summary>
     public ReadOnlySpan<int> Stride => _stride;
 
-    /// <summary>Symmetric zero padding per dimension.</summary>
+    /// <summary>
+    /// Symmetric implicit padding per dimension (at most half the window), as PyTorch's pooling layers: it only lets
+    /// windows start before the first element and end after the last. Max pooling pads with −∞, so a padded position
+    /// never wins (it is ignored); average pooling pads with zeros that count in the divisor, which is always the full
+    /// window Π kernel (PyTorch's default <c>count_include_pad=True</c>; in floor mode no window runs past the padding).
+    /// </summary>
     public ReadOnlySpan<int> Padding => _padding;
+
+    /// <summary>The number of elements of one window, Π <see cref="KernelSize"/> (at most <see cref="int.MaxValue"/>).</summary>
+    private protected int WindowSize { get; }
 
     /// <summary>Geometry padded to 3-D: input D×H×W, kernel, stride, padding and output.</summary>
     private protected readonly record struct PoolGeometry(
@@ -78,17 +96,37 @@ public abstract class PoolingND : Layer
             Fail(nameof(inputShape), $"expects per-sample input [C, spatial…] of rank {1 + SpatialRank}; actual {ThrowHelper.Shape(inputShape)}.");
         }
 
+        for (int i = 0; i < inputShape.Length; i++)
+        {
+            if (inputShape[i] <= 0)
+            {
+                Fail(nameof(inputShape), $"every dimension must be positive; actual {ThrowHelper.Shape(inputShape)}.");
+            }
+        }
+
         var result = new int[1 + SpatialRank];
         result[0] = inputShape[0];
+        long count = inputShape[0];
         for (int i = 0; i < SpatialRank; i++)
         {
-            int padded = inputShape[1 + i] + (2 * _padding[i]);
+            // 64-bit: L + 2p can exceed int (the kernels index the padded extent in int, so it must fit).
+            long padded = inputShape[1 + i] + (2L * _padding[i]);
+            if (padded > int.MaxValue)
+            {
+                Fail(nameof(inputShape), $"spatial size {inputShape[1 + i]} padded by {_padding[i]} on each side along dimension {i} is {padded}, more than int holds (input {ThrowHelper.Shape(inputShape)}).");
+            }
+
             if (padded < _kernel[i])
             {
                 Fail(nameof(inputShape), $"spatial size {inputShape[1 + i]} along dimension {i} is smaller than the window {_kernel[i]} (input {ThrowHelper.Shape(inputShape)}).");
             }
 
-            result[1 + i] = ((padded - _kernel[i]) / _stride[i]) + 1;
+            result[1 + i] = (int)((padded - _kernel[i]) / _stride[i]) + 1;
+            count *= result[1 + i];
+            if (count > Array.MaxLength)
+            {
+                Fail(nameof(inputShape), $"the per-sample output for input {ThrowHelper.Shape(inputShape)} has more elements than an array can hold.");
+            }
         }
 
         return result;

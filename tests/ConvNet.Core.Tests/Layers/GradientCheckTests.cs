@@ -53,7 +53,7 @@ public class GradientCheckTests
                 0 => Padding.Valid,
                 1 => Padding.Same,
                 2 => Padding.Full,
-                _ => Padding.Explicit((rng.Next(0, 3), rng.Next(0, 3))),
+                _ => Padding.Explicit((rng.Next(0, Math.Min(3, (d * (k - 1)) + 1)), rng.Next(0, Math.Min(3, (d * (k - 1)) + 1)))),
             };
             int len = (d * (k - 1)) + 1 + rng.Next(0, 5);
             switch (trial % 3)
