@@ -10,8 +10,10 @@ namespace ConvNet;
 public sealed class Parameter
 {
     private readonly float[]? _mask;
+    private Tensor? _gradient;
 
-    /// <summary>Creates a parameter with a zeroed value and gradient.</summary>
+    /// <summary>Creates a parameter with a zeroed value (the zeroed gradient is allocated on first use, as PyTorch's
+    /// <c>.grad</c> appears with the first backward: a network loaded for inference holds its weights only).</summary>
     /// <param name="name">A name such as "weight" or "bias".</param>
     /// <param name="shape">The value's shape.</param>
     /// <param name="decays">True if weight decay applies (weights), false for biases.</param>
@@ -21,7 +23,6 @@ public sealed class Parameter
         ThrowHelper.NotNull(name, nameof(name));
         Name = name;
         Value = new Tensor(shape);
-        Gradient = new Tensor(shape);
         Decays = decays;
         if (mask is not null && mask.Length != Value.Length)
         {
@@ -52,7 +53,23 @@ public sealed class Parameter
     public Tensor Value { get; }
 
     /// <summary>∂E/∂(value) written by the layer's last Backward: summed over the batch, masked entries exactly 0.</summary>
-    public Tensor Gradient { get; }
+    public Tensor Gradient
+    {
+        get
+        {
+            var g = _gradient;
+            if (g is null)
+            {
+                g = new Tensor(Value.Shape.ToArray());
+                g = System.Threading.Interlocked.CompareExchange(ref _gradient, g, null) ?? g;
+            }
+
+            return g;
+        }
+    }
+
+    /// <summary>True once <see cref="Gradient"/> has been allocated (by a Backward or a caller).</summary>
+    internal bool HasGradient => _gradient is not null;
 
     /// <summary>True when weight decay applies: W ← W − αλW (weights); false for biases.</summary>
     public bool Decays { get; }
@@ -75,7 +92,10 @@ public sealed class Parameter
         }
 
         System.Numerics.Tensors.TensorPrimitives.Multiply(Value.AsSpan(), _mask, Value.AsSpan());
-        System.Numerics.Tensors.TensorPrimitives.Multiply(Gradient.AsSpan(), _mask, Gradient.AsSpan());
+        if (_gradient is not null)
+        {
+            System.Numerics.Tensors.TensorPrimitives.Multiply(_gradient.AsSpan(), _mask, _gradient.AsSpan());
+        }
     }
 
     /// <inheritdoc />

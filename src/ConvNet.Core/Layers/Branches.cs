@@ -160,6 +160,18 @@ public abstract class Branches : Block
         return _outputs.For(input.Shape[0]);
     }
 
+    /// <inheritdoc />
+    internal override long ActivationElements(ReadOnlySpan<int> inputShape)
+    {
+        long n = Elements(GetOutputShape(inputShape));
+        foreach (var branch in Children)
+        {
+            n = checked(n + branch.ActivationElements(inputShape));
+        }
+
+        return n;
+    }
+
     private int[][] BranchShapes(ReadOnlySpan<int> inputShape)
     {
         var shapes = new int[Children.Count][];

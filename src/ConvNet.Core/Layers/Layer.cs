@@ -108,6 +108,24 @@ public abstract class Layer
     /// <exception cref="ArgumentException">The input does not fit this layer; the message names the layer and shapes.</exception>
     public abstract int[] GetOutputShape(ReadOnlySpan<int> inputShape);
 
+    /// <summary>
+    /// Activation values one sample produces inside this layer for a per-sample input shape: its output, and for a
+    /// container every child's output too (what a loaded model's forward pass will hold per sample). Checked arithmetic.
+    /// </summary>
+    internal virtual long ActivationElements(ReadOnlySpan<int> inputShape) => Elements(GetOutputShape(inputShape));
+
+    /// <summary>The element count of a shape, with checked arithmetic.</summary>
+    internal static long Elements(ReadOnlySpan<int> shape)
+    {
+        long n = 1;
+        foreach (int d in shape)
+        {
+            n = checked(n * d);
+        }
+
+        return n;
+    }
+
     /// <summary>(Re)initializes the parameters from <paramref name="random"/>; parameter-free layers do nothing.</summary>
     /// <param name="random">The source of randomness (seeded by the caller).</param>
     public virtual void Initialize(Random random)

@@ -99,6 +99,19 @@ public sealed class Sequential : Block
         return _activations.For(input.Shape[0]);
     }
 
+    /// <inheritdoc />
+    internal override long ActivationElements(ReadOnlySpan<int> inputShape)
+    {
+        var shapes = InnerShapes(inputShape);
+        long n = 0;
+        for (int i = 0; i < Children.Count; i++)
+        {
+            n = checked(n + Children[i].ActivationElements(i == 0 ? inputShape : shapes[i - 1]));
+        }
+
+        return n;
+    }
+
     private int[][] InnerShapes(ReadOnlySpan<int> inputShape)
     {
         var shapes = new int[Children.Count][];

@@ -11,6 +11,12 @@ internal sealed class LoadBudget
     /// <summary>How deep containers may nest.</summary>
     public const int MaxDepth = 32;
 
+    /// <summary>
+    /// The most activation values one sample may produce in a loaded model, input and every layer's output together
+    /// (2^26 floats, 256 MiB per sample: far above VGG-16 at 224², far below what a crafted file could otherwise ask for).
+    /// </summary>
+    public const long MaxActivationsPerSample = 1L << 26;
+
     private readonly long _maxValues;
     private long _values;
     private int _layers;

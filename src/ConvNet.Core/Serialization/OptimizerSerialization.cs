@@ -42,7 +42,7 @@ internal static class OptimizerSerialization
     {
         try
         {
-            using var doc = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 16 });
+            using var doc = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 16, AllowDuplicateProperties = false });
             var o = doc.RootElement;
             if (o.ValueKind != JsonValueKind.Object)
             {
