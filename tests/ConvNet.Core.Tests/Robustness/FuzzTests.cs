@@ -1,5 +1,4 @@
 using System;
-using System.Diagnostics;
 using System.IO;
 using System.IO.Compression;
 using ConvNet.Data;
@@ -116,7 +115,6 @@ public class FuzzTests
         var original = SmallModel();
         ModelSerializer.LoadCheckpoint(new MemoryStream(original)).CompletedBatches.Should().Be(3);
         var rng = new Random(20261128);
-        var clock = Stopwatch.StartNew();
         long allocatedBefore = GC.GetTotalAllocatedBytes();
         int rejected = 0;
         for (int i = 0; i < 10_000; i++)
@@ -137,7 +135,6 @@ public class FuzzTests
         }
 
         rejected.Should().BeGreaterThan(9000);
-        clock.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(60));
         (GC.GetTotalAllocatedBytes() - allocatedBefore).Should().BeLessThan(4L << 30, "no mutation makes the loader allocate gigabytes");
     }
 
