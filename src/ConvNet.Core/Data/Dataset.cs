@@ -82,34 +82,28 @@ public sealed class Dataset
 
     /// <summary>
     /// Loads MNIST-format IDX files (raw or .gz) and scales pixels to [0, 1] (value / 255) as [1, rows, cols] samples.
+    /// The labels are read first; the images are then decoded chunk by chunk straight into the float32 samples, so the
+    /// peak memory is the data set itself (no full byte copy of the images), and each file is held to the decode budget.
     /// </summary>
     /// <param name="imagesPath">The IDX image file (magic 2051).</param>
     /// <param name="labelsPath">The IDX label file (magic 2049).</param>
     /// <param name="classes">Number of classes (10 for MNIST and Fashion-MNIST).</param>
+    /// <param name="maxDecodedBytes">The decode budget per file (see <see cref="IdxReader.DefaultMaxDecodedBytes"/>).</param>
     /// <returns>The data set.</returns>
-    /// <exception cref="InvalidDataException">A file is malformed, or the counts differ, or a label ≥ classes.</exception>
-    public static Dataset LoadIdx(string imagesPath, string labelsPath, int classes = 10)
+    /// <exception cref="InvalidDataException">A file is malformed or over budget, or the counts differ, or a label ≥ classes.</exception>
+    public static Dataset LoadIdx(string imagesPath, string labelsPath, int classes = 10, long maxDecodedBytes = IdxReader.DefaultMaxDecodedBytes)
     {
-        var (count, rows, cols, pixels) = IdxReader.ReadImages(imagesPath);
-        var labels = IdxReader.ReadLabels(labelsPath);
-        if (labels.Length != count)
-        {
-            ThrowHelper.InvalidData($"The image file has {count} images but the label file has {labels.Length} labels.");
-        }
-
-        if (count == 0)
+        ThrowHelper.NotNull(imagesPath, nameof(imagesPath));
+        ThrowHelper.NotNull(labelsPath, nameof(labelsPath));
+        ThrowHelper.Positive(classes, nameof(classes));
+        var labels = IdxReader.ReadLabels(labelsPath, maxDecodedBytes);
+        if (labels.Length == 0)
         {
             ThrowHelper.InvalidData("The IDX files hold no samples.");
         }
 
-        var samples = new float[pixels.Length];
-        for (int i = 0; i < pixels.Length; i++)
-        {
-            samples[i] = pixels[i] / 255f;
-        }
-
-        var l = new int[count];
-        for (int i = 0; i < count; i++)
+        var l = new int[labels.Length];
+        for (int i = 0; i < l.Length; i++)
         {
             if (labels[i] >= classes)
             {
@@ -119,6 +113,7 @@ public sealed class Dataset
             l[i] = labels[i];
         }
 
+        var (rows, cols, samples) = IdxReader.ReadScaledImages(imagesPath, labels.Length, maxDecodedBytes);
         return new Dataset(samples, l, [1, rows, cols], classes);
     }
 
@@ -141,7 +136,13 @@ public sealed class Dataset
     /// <returns>The subset.</returns>
     public Dataset Subset(ReadOnlySpan<int> indices)
     {
-        var s = new float[indices.Length * SampleSize];
+        long total = (long)indices.Length * SampleSize;
+        if (indices.IsEmpty || total > Array.MaxLength)
+        {
+            ThrowHelper.Argument(nameof(indices), $"{indices.Length} samples of {SampleSize} values cannot form a subset.");
+        }
+
+        var s = new float[total];
         var l = new int[indices.Length];
         for (int i = 0; i < indices.Length; i++)
         {
@@ -214,7 +215,7 @@ public sealed class Dataset
     {
         ThrowHelper.NotNull(batch, nameof(batch));
         int n = batch.Shape[0];
-        if (batch.Length != n * SampleSize || labels.Length < n || start < 0 || start + n > order.Length)
+        if (batch.Length != (long)n * SampleSize || labels.Length < n || start < 0 || (long)start + n > order.Length)
         {
             ThrowHelper.Argument(nameof(batch), $"Batch {ThrowHelper.Shape(batch.Shape)} does not fit samples of {ThrowHelper.Shape(_sampleShape)} at {start} of {order.Length}.");
         }
@@ -223,6 +224,11 @@ public sealed class Dataset
         for (int i = 0; i < n; i++)
         {
             int idx = order[start + i];
+            if ((uint)idx >= (uint)Count)
+            {
+                ThrowHelper.OutOfRange(nameof(order), idx, $"Sample index {idx} at position {start + i} is outside 0..{Count - 1}.");
+            }
+
             _samples.AsSpan(idx * SampleSize, SampleSize).CopyTo(dst.Slice(i * SampleSize, SampleSize));
             labels[i] = _labels[idx];
         }

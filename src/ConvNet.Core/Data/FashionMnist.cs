@@ -58,13 +58,14 @@ public static class FashionMnist
 
     /// <summary>Loads the training and test sets from a directory holding the IDX files (.gz or raw).</summary>
     /// <param name="directory">The directory.</param>
+    /// <param name="maxDecodedBytes">The decode budget per file (see <see cref="IdxReader.DefaultMaxDecodedBytes"/>).</param>
     /// <returns>(train, test), pixels scaled to [0, 1].</returns>
-    public static (Dataset Train, Dataset Test) Load(string directory)
+    public static (Dataset Train, Dataset Test) Load(string directory, long maxDecodedBytes = IdxReader.DefaultMaxDecodedBytes)
     {
         ThrowHelper.NotNull(directory, nameof(directory));
         return (
-            Dataset.LoadIdx(Find(directory, "train-images-idx3-ubyte"), Find(directory, "train-labels-idx1-ubyte")),
-            Dataset.LoadIdx(Find(directory, "t10k-images-idx3-ubyte"), Find(directory, "t10k-labels-idx1-ubyte")));
+            Dataset.LoadIdx(Find(directory, "train-images-idx3-ubyte"), Find(directory, "train-labels-idx1-ubyte"), 10, maxDecodedBytes),
+            Dataset.LoadIdx(Find(directory, "t10k-images-idx3-ubyte"), Find(directory, "t10k-labels-idx1-ubyte"), 10, maxDecodedBytes));
     }
 
     private static string Find(string directory, string stem)

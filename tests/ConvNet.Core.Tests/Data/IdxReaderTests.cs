@@ -95,7 +95,8 @@ public sealed class IdxReaderTests : IDisposable
     {
         long before = GC.GetAllocatedBytesForCurrentThread();
         FluentActions.Invoking(() => IdxReader.ReadImages(new MemoryStream(Gzip(Images(2051, int.MaxValue, 60000, 60000, 10))))).Should().Throw<InvalidDataException>();
-        FluentActions.Invoking(() => IdxReader.ReadImages(new MemoryStream(Gzip(Images(2051, 1000, 1000, 1000, 10))))).Should().Throw<InvalidDataException>().WithMessage("*truncated*");
+        FluentActions.Invoking(() => IdxReader.ReadImages(new MemoryStream(Gzip(Images(2051, 1000, 1000, 1000, 10))))).Should().Throw<InvalidDataException>().WithMessage("*decode budget*");
+        FluentActions.Invoking(() => IdxReader.ReadImages(new MemoryStream(Gzip(Images(2051, 100, 1000, 1000, 10))))).Should().Throw<InvalidDataException>().WithMessage("*truncated*");
         FluentActions.Invoking(() => IdxReader.ReadImages(new MemoryStream(Images(2051, -1, 28, 28, 0)))).Should().Throw<InvalidDataException>();
         (GC.GetAllocatedBytesForCurrentThread() - before).Should().BeLessThan(64L << 20);
     }

@@ -101,6 +101,11 @@ public class PublicApiValidationTests
         yield return Row("Dataset.OneHot classes 0", () => Dataset.OneHot([0], 0), typeof(ArgumentOutOfRangeException), "classes");
         yield return Row("IdxReader null path", () => IdxReader.ReadImages((string)null!), typeof(ArgumentNullException), "path");
         yield return Row("IdxReader empty stream", () => IdxReader.ReadLabels(new MemoryStream()), typeof(InvalidDataException), null);
+        yield return Row("IdxReader budget 0", () => IdxReader.ReadLabels(new MemoryStream(), 0), typeof(ArgumentOutOfRangeException), "maxDecodedBytes");
+        yield return Row("IdxReader budget over 1 GiB", () => IdxReader.ReadImages(new MemoryStream(), IdxReader.MaxPayloadBytes + 1), typeof(ArgumentOutOfRangeException), "maxDecodedBytes");
+        yield return Row("Dataset.LoadIdx classes 0", () => Dataset.LoadIdx("a", "b", 0), typeof(ArgumentOutOfRangeException), "classes");
+        yield return Row("Dataset.CopyBatch start near int.MaxValue", () => data.CopyBatch([0], int.MaxValue, new Tensor(1, 1, 28, 28), new int[1]), typeof(ArgumentException), "batch");
+        yield return Row("Dataset.CopyBatch index outside the data", () => data.CopyBatch([7], 0, new Tensor(1, 1, 28, 28), new int[1]), typeof(ArgumentOutOfRangeException), "order");
 
         // Serialization
         yield return Row("ModelSerializer.Save null", () => ModelSerializer.Save(null!, "x.safetensors"), typeof(ArgumentNullException), "network");
