@@ -13,8 +13,8 @@ namespace ConvNet.Data;
 /// </summary>
 public static class FashionMnist
 {
-    /// <summary>The default download location (the upstream project's mirror).</summary>
-    public static Uri DefaultBaseUri { get; } = new("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/");
+    /// <summary>The default download location: the upstream repository's data folder, over HTTPS.</summary>
+    public static Uri DefaultBaseUri { get; } = new("https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/");
 
     /// <summary>The class names, by label.</summary>
     public static readonly string[] ClassNames = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
@@ -33,8 +33,9 @@ public static class FashionMnist
     /// <param name="client">The HTTP client (a new one when null).</param>
     /// <param name="baseUri">The mirror (default <see cref="DefaultBaseUri"/>).</param>
     /// <param name="cancellationToken">Cancels the download.</param>
+    /// <param name="options">Download limits and policy (<see cref="DownloadOptions.Default"/> when null).</param>
     /// <returns>The cache directory.</returns>
-    public static async Task<string> DownloadAsync(string cacheDirectory, HttpClient? client = null, Uri? baseUri = null, CancellationToken cancellationToken = default)
+    public static async Task<string> DownloadAsync(string cacheDirectory, HttpClient? client = null, Uri? baseUri = null, CancellationToken cancellationToken = default, DownloadOptions? options = null)
     {
         ThrowHelper.NotNull(cacheDirectory, nameof(cacheDirectory));
         var http = client ?? new HttpClient();
@@ -42,7 +43,7 @@ public static class FashionMnist
         {
             foreach (var (file, sha) in Files)
             {
-                await DataDownloader.EnsureFileAsync(http, new Uri(baseUri ?? DefaultBaseUri, file), cacheDirectory, file, sha, cancellationToken).ConfigureAwait(false);
+                await DataDownloader.EnsureFileAsync(http, new Uri(baseUri ?? DefaultBaseUri, file), cacheDirectory, file, sha, options, cancellationToken).ConfigureAwait(false);
             }
         }
         finally

@@ -1,6 +1,8 @@
 using System;
 using System.IO;
 using System.Runtime.InteropServices;
+using System.Threading;
+using System.Threading.Tasks;
 
 namespace ConvNet.Serialization;
 
@@ -14,8 +16,52 @@ internal static class AtomicFile
     /// <summary>Writes <paramref name="path"/> through <paramref name="write"/> atomically.</summary>
     public static void Write(string path, Action<Stream> write)
     {
-        string full = Path.GetFullPath(path);
-        string dir = Path.GetDirectoryName(full) ?? ".";
+        string temp = Prepare(path, out string full, out string dir);
+        try
+        {
+            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                write(file);
+                file.Flush(flushToDisk: true);
+            }
+
+            Commit(temp, full, dir);
+        }
+        finally
+        {
+            DeleteIfPresent(temp);
+        }
+    }
+
+    /// <summary>
+    /// Writes <paramref name="path"/> through <paramref name="write"/> atomically; the callback may also read back what
+    /// it wrote (the stream is read-write) and throw to abandon the write, leaving any existing file untouched.
+    /// </summary>
+    public static async Task WriteAsync(string path, Func<FileStream, CancellationToken, Task> write, CancellationToken cancellationToken)
+    {
+        string temp = Prepare(path, out string full, out string dir);
+        try
+        {
+            var file = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, useAsync: true);
+            await using (file.ConfigureAwait(false))
+            {
+                await write(file, cancellationToken).ConfigureAwait(false);
+                await file.FlushAsync(cancellationToken).ConfigureAwait(false);
+                file.Flush(flushToDisk: true);
+            }
+
+            Commit(temp, full, dir);
+        }
+        finally
+        {
+            DeleteIfPresent(temp);
+        }
+    }
+
+    private static string Prepare(string path, out string full, out string dir)
+    {
+        full = Path.GetFullPath(path);
+        dir = Path.GetDirectoryName(full) ?? ".";
         string name = Path.GetFileName(full);
         if (name.Length == 0)
         {
@@ -29,24 +75,20 @@ internal static class AtomicFile
 
         Directory.CreateDirectory(dir);
         RemoveStaleTemporaries(dir, name);
-        string temp = Path.Combine(dir, TempPrefix(name) + Guid.NewGuid().ToString("N") + ".tmp");
-        try
-        {
-            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                write(file);
-                file.Flush(flushToDisk: true);
-            }
+        return Path.Combine(dir, TempPrefix(name) + Guid.NewGuid().ToString("N") + ".tmp");
+    }
 
-            File.Move(temp, full, overwrite: true);
-            FlushDirectory(dir);
-        }
-        finally
+    private static void Commit(string temp, string full, string dir)
+    {
+        File.Move(temp, full, overwrite: true);
+        FlushDirectory(dir);
+    }
+
+    private static void DeleteIfPresent(string temp)
+    {
+        if (File.Exists(temp))
         {
-            if (File.Exists(temp))
-            {
-                File.Delete(temp);
-            }
+            File.Delete(temp);
         }
     }
 

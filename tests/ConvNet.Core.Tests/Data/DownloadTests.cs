@@ -12,13 +12,14 @@ using Xunit;
 
 namespace ConvNet.Core.Tests.Data;
 
-/// <summary>The downloader against a local HTTP server on 127.0.0.1 (never the internet).</summary>
+/// <summary>The downloader against a local plain-HTTP server on 127.0.0.1 (never the internet), so http is allowed explicitly.</summary>
 public sealed class DownloadTests : IDisposable
 {
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "convnet-dl-" + Guid.NewGuid().ToString("N"));
     private readonly HttpListener _listener = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly string _prefix;
+    private static readonly DownloadOptions Http = new() { AllowInsecureHttp = true };
     private int _requests;
 
     public DownloadTests()
@@ -87,18 +88,18 @@ public sealed class DownloadTests : IDisposable
         using var client = new HttpClient();
         var uri = new Uri(_prefix + "t10k-labels-idx1-ubyte.gz");
 
-        string path = await DataDownloader.EnsureFileAsync(client, uri, _dir, "labels.gz", sha);
+        string path = await DataDownloader.EnsureFileAsync(client, uri, _dir, "labels.gz", sha, Http);
         File.ReadAllBytes(path).Should().Equal(File.ReadAllBytes(source));
         int after = _requests;
-        await DataDownloader.EnsureFileAsync(client, uri, _dir, "labels.gz", sha);
+        await DataDownloader.EnsureFileAsync(client, uri, _dir, "labels.gz", sha, Http);
         _requests.Should().Be(after, "a verified cached file is not downloaded again");
 
-        await FluentActions.Awaiting(() => DataDownloader.EnsureFileAsync(client, new Uri(_prefix + "corrupt.gz"), _dir, "bad.gz", new string('0', 64)))
+        await FluentActions.Awaiting(() => DataDownloader.EnsureFileAsync(client, new Uri(_prefix + "corrupt.gz"), _dir, "bad.gz", new string('0', 64), Http))
             .Should().ThrowAsync<InvalidDataException>().WithMessage("*SHA-256*");
         File.Exists(Path.Combine(_dir, "bad.gz")).Should().BeFalse();
-        Directory.GetFiles(_dir, "*.part").Should().BeEmpty();
+        Directory.GetFiles(_dir, "*.tmp").Should().BeEmpty();
 
-        await FluentActions.Awaiting(() => DataDownloader.EnsureFileAsync(client, new Uri(_prefix + "missing.gz"), _dir, "missing.gz", sha))
+        await FluentActions.Awaiting(() => DataDownloader.EnsureFileAsync(client, new Uri(_prefix + "missing.gz"), _dir, "missing.gz", sha, Http))
             .Should().ThrowAsync<HttpRequestException>();
     }
 
@@ -108,7 +109,7 @@ public sealed class DownloadTests : IDisposable
         // The local server serves the shipped subset under the real file names; their hashes differ from the full
         // data set's, so the downloader must refuse them.
         using var client = new HttpClient();
-        await FluentActions.Awaiting(() => FashionMnist.DownloadAsync(_dir, client, new Uri(_prefix)))
+        await FluentActions.Awaiting(() => FashionMnist.DownloadAsync(_dir, client, new Uri(_prefix), options: Http))
             .Should().ThrowAsync<InvalidDataException>().WithMessage("*train-images*SHA-256*");
     }
 }
