@@ -8,7 +8,8 @@ namespace ConvNet;
 /// The lecture's feature-map selection: M_q is the set of input maps p connected to output map q, and M̃_p the set of
 /// outputs q that input p feeds. Stored as an immutable [out][in] boolean matrix (the transpose of LeNet-5's printed
 /// table, whose rows are inputs). Forward: y_q = Σ_{p∈M_q} y_p *valid rot180(w_qp) + b_q; backward:
-/// δ_p = Σ_{q∈M̃_p} δ_q *full w_qp.
+/// δ_p = Σ_{q∈M̃_p} δ_q *full w_qp. A set may be empty, as the set notation permits: an output with M_q = ∅ is
+/// y_q = b_q (and ∂E/∂w_q· = 0), an input with M̃_p = ∅ gets δ_p = 0.
 /// </summary>
 public sealed class ConnectionTable : IEquatable<ConnectionTable>
 {
@@ -26,11 +27,6 @@ public sealed class ConnectionTable : IEquatable<ConnectionTable>
             for (int p = 0; p < inputs; p++)
             {
                 row += connected[(q * inputs) + p] ? 1 : 0;
-            }
-
-            if (row == 0)
-            {
-                ThrowHelper.Argument("connections", $"Output map {q} is connected to no input map: every output needs at least one input (table {outputs}x{inputs}).");
             }
 
             count += row;

@@ -33,11 +33,6 @@ public class LayerValidationTests
             .Should().Throw<ArgumentException>().WithParameterName("connections").WithMessage("*16x6*10x6*");
 
     [Fact]
-    public void Connection_table_with_an_output_connected_to_nothing_is_rejected() =>
-        FluentActions.Invoking(() => ConnectionTable.FromMatrix(new bool[,] { { true, false }, { false, false } }))
-            .Should().Throw<ArgumentException>().WithParameterName("connections").WithMessage("*Output map 1*");
-
-    [Fact]
     public void Connection_table_groups_must_divide_the_channels() =>
         FluentActions.Invoking(() => ConnectionTable.Groups(4, 6, 4)).Should().Throw<ArgumentException>().WithParameterName("groups");
 

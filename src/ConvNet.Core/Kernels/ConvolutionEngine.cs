@@ -1,0 +1,181 @@
+using System;
+using System.Numerics.Tensors;
+
+namespace ConvNet.Kernels;
+
+/// <summary>
+/// One way of computing a convolution layer's three products (Y = W·col(x) + b, ∂E/∂W = Σ_n δ_n·col(x_n)ᵀ and
+/// δx = the full correlation of δ with the rotated kernel) for one geometry, owning the buffers it needs. A layer
+/// picks an engine once per geometry (<see cref="Im2ColEngine"/>, <see cref="ImplicitGemmEngine"/>,
+/// <see cref="BlockSparseEngine"/>). The plumbing lives here: samples are split into fixed chunks (at least four),
+/// each chunk accumulates its own partial ∂E/∂W and ∂E/∂b, and the partials are added in chunk order, so results do
+/// not depend on the thread count.
+/// </summary>
+internal abstract class ConvolutionEngine
+{
+    private const int MinChunks = 4;
+    private readonly ChunkWork _forward;
+    private readonly ChunkWork _backward;
+    private float[][] _dw = [];
+    private float[][] _db = [];
+
+    protected ConvolutionEngine(in ConvGeometry geometry, int outChannels, Parameter weight, Parameter? bias)
+    {
+        Geometry = geometry;
+        OutChannels = outChannels;
+        Weight = weight;
+        Bias = bias;
+        _forward = new ChunkWork(this, backward: false);
+        _backward = new ChunkWork(this, backward: true);
+    }
+
+    /// <summary>The geometry this engine was built for.</summary>
+    public ConvGeometry Geometry { get; }
+
+    protected int OutChannels { get; }
+
+    protected Parameter Weight { get; }
+
+    protected Parameter? Bias { get; }
+
+    /// <summary>Floats of one input sample, C·D·H·W.</summary>
+    protected int InputVolume => Geometry.C * Geometry.InputVolume;
+
+    /// <summary>Floats of one output sample, Q·OD·OH·OW.</summary>
+    protected int OutputVolume => OutChannels * Geometry.OutputVolume;
+
+    // The current call's tensors, set for the duration of one Forward or Backward.
+    protected Tensor X { get; private set; } = null!;
+
+    protected Tensor Y { get; private set; } = null!;
+
+    protected Tensor Dy { get; private set; } = null!;
+
+    protected Tensor? Dx { get; private set; }
+
+    protected int Batch { get; private set; }
+
+    protected int ChunkCount { get; private set; }
+
+    /// <summary>y = conv(x) + b for the batch in <paramref name="x"/>.</summary>
+    public void Forward(Tensor x, Tensor y, int degreeOfParallelism)
+    {
+        Begin(x, degreeOfParallelism);
+        Y = y;
+        PrepareForward();
+        WorkerPool.Run(_forward, ChunkCount, degreeOfParallelism);
+        End();
+    }
+
+    /// <summary>∂E/∂W and ∂E/∂b into the parameters' gradients (overwritten), and δx when <paramref name="dx"/> is given.</summary>
+    public void Backward(Tensor x, Tensor dy, Tensor? dx, int degreeOfParallelism)
+    {
+        Begin(x, degreeOfParallelism);
+        Dy = dy;
+        Dx = dx;
+        Grow(ref _dw, ChunkCount, Weight.Value.Length);
+        Grow(ref _db, ChunkCount, OutChannels);
+        PrepareBackward();
+        WorkerPool.Run(_backward, ChunkCount, degreeOfParallelism);
+        End();
+
+        // Reduce the per-chunk partial sums in chunk order: deterministic whatever the thread count.
+        Reduce(_dw, ChunkCount, Weight.Gradient.AsSpan());
+        if (Bias is not null)
+        {
+            Reduce(_db, ChunkCount, Bias.Gradient.AsSpan());
+        }
+    }
+
+    /// <summary>Buffers and weight layouts for a forward pass over <see cref="Batch"/> samples in <see cref="ChunkCount"/> chunks.</summary>
+    protected abstract void PrepareForward();
+
+    /// <summary>As <see cref="PrepareForward"/>, for a backward pass.</summary>
+    protected abstract void PrepareBackward();
+
+    /// <summary>Forward for samples [start, end), on chunk <paramref name="chunk"/>'s buffers.</summary>
+    protected abstract void ForwardChunk(int chunk, int start, int end);
+
+    /// <summary>Backward for samples [start, end): this chunk's partial ∂E/∂W into <paramref name="dw"/> (overwritten),
+    /// ∂E/∂b added into <paramref name="db"/> (cleared), δx of these samples.</summary>
+    protected abstract void BackwardChunk(int chunk, int start, int end, Span<float> dw, Span<float> db);
+
+    /// <summary>b_q added to every position of output map q while a result row is copied out.</summary>
+    protected static void CopyRow(ReadOnlySpan<float> source, Span<float> row, ReadOnlySpan<float> bias, int q)
+    {
+        if (bias.IsEmpty)
+        {
+            source.CopyTo(row);
+        }
+        else
+        {
+            TensorPrimitives.Add(source, bias[q], row);
+        }
+    }
+
+    protected static void Grow(ref float[] buffer, int length)
+    {
+        if (buffer.Length < length)
+        {
+            buffer = new float[length];
+        }
+    }
+
+    protected static void Grow(ref float[][] buffers, int count, int length)
+    {
+        if (buffers.Length < count)
+        {
+            Array.Resize(ref buffers, count);
+        }
+
+        for (int i = 0; i < count; i++)
+        {
+            if (buffers[i] is null || buffers[i].Length < length)
+            {
+                buffers[i] = new float[length];
+            }
+        }
+    }
+
+    private static void Reduce(float[][] partials, int chunks, Span<float> total)
+    {
+        partials[0].AsSpan(0, total.Length).CopyTo(total);
+        for (int c = 1; c < chunks; c++)
+        {
+            TensorPrimitives.Add(total, partials[c].AsSpan(0, total.Length), total);
+        }
+    }
+
+    private void Begin(Tensor x, int degreeOfParallelism)
+    {
+        X = x;
+        Batch = x.Shape[0];
+        ChunkCount = Math.Min(Batch, Math.Max(MinChunks, degreeOfParallelism));
+    }
+
+    private void End()
+    {
+        X = Y = Dy = null!;
+        Dx = null;
+    }
+
+    private (int Start, int End) Range(int chunk) =>
+        ((int)((long)chunk * Batch / ChunkCount), (int)((long)(chunk + 1) * Batch / ChunkCount));
+
+    private sealed class ChunkWork(ConvolutionEngine engine, bool backward) : ParallelWork
+    {
+        public override void Execute(int index)
+        {
+            var (start, end) = engine.Range(index);
+            if (!backward)
+            {
+                engine.ForwardChunk(index, start, end);
+                return;
+            }
+
+            Span<float> db = engine._db[index].AsSpan(0, engine.OutChannels);
+            db.Clear();
+            engine.BackwardChunk(index, start, end, engine._dw[index].AsSpan(0, engine.Weight.Value.Length), db);
+        }
+    }
+}

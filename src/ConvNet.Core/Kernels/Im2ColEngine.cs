@@ -1,0 +1,125 @@
+using System;
+using System.Numerics.Tensors;
+
+namespace ConvNet.Kernels;
+
+/// <summary>
+/// The general engine (any stride): lay the receptive fields of a group of samples out side by side as columns
+/// (im2col) and multiply once per group. Forward Y = W·col + b; ∂E/∂W = δ·colᵀ; col(δx) = Wᵀ·δ scattered back (col2im).
+/// </summary>
+internal sealed class Im2ColEngine : ConvolutionEngine
+{
+    private const int MaxColumnFloats = 1 << 21; // im2col of several samples side by side, up to 8 MiB per chunk
+    private float[][] _cols = [];
+    private float[][] _dcols = [];
+    private float[][] _ys = [];
+    private int _group;
+
+    public Im2ColEngine(in ConvGeometry geometry, int outChannels, Parameter weight, Parameter? bias)
+        : base(geometry, outChannels, weight, bias)
+    {
+        // 64-bit: the column matrix of one sample, C·Π k × Π out, can exceed int even when both tensors fit.
+        long perSample = Math.Max(1L, (long)geometry.ColumnRows * geometry.OutputVolume);
+        if (perSample > Array.MaxLength)
+        {
+            ThrowHelper.Argument("input", $"The receptive-field matrix of one sample ({geometry.ColumnRows} x {geometry.OutputVolume}) has more elements than an array can hold; this geometry needs the stride-1 path or a smaller input.");
+        }
+    }
+
+    protected override void PrepareForward() => Ensure(backward: false);
+
+    protected override void PrepareBackward() => Ensure(backward: true);
+
+    /// <summary>
+    /// For each group of samples in this chunk: im2col them side by side, one GEMM Y = W·col over all of them, then
+    /// scatter Y back to [N, Q, OV] adding b_q.
+    /// </summary>
+    protected override void ForwardChunk(int chunk, int start, int end)
+    {
+        var g = Geometry;
+        int q = OutChannels, ck = g.ColumnRows, ov = g.OutputVolume;
+        ReadOnlySpan<float> w = Weight.Value.AsSpan();
+        ReadOnlySpan<float> b = Bias is null ? default : Bias.Value.AsSpan();
+        for (int s0 = start; s0 < end; s0 += _group)
+        {
+            int count = Math.Min(_group, end - s0), ld = count * ov;
+            Span<float> col = _cols[chunk].AsSpan(0, ck * ld);
+            Span<float> y = _ys[chunk].AsSpan(0, q * ld);
+            for (int s = 0; s < count; s++)
+            {
+                Im2Col.Forward(X.AsSpan().Slice((s0 + s) * InputVolume, InputVolume), col[(s * ov)..], g, ld);
+            }
+
+            Gemm.Multiply(false, false, q, ld, ck, w, ck, col, ld, y, ld, accumulate: false);
+            for (int s = 0; s < count; s++)
+            {
+                Span<float> dst = Y.AsSpan().Slice((s0 + s) * OutputVolume, OutputVolume);
+                for (int j = 0; j < q; j++)
+                {
+                    CopyRow(y.Slice((j * ld) + (s * ov), ov), dst.Slice(j * ov, ov), b, j);
+                }
+            }
+        }
+    }
+
+    protected override void BackwardChunk(int chunk, int start, int end, Span<float> dw, Span<float> db)
+    {
+        var g = Geometry;
+        int q = OutChannels, ck = g.ColumnRows, ov = g.OutputVolume;
+        ReadOnlySpan<float> w = Weight.Value.AsSpan();
+        for (int s0 = start; s0 < end; s0 += _group)
+        {
+            int count = Math.Min(_group, end - s0), ld = count * ov;
+            Span<float> col = _cols[chunk].AsSpan(0, ck * ld);
+            Span<float> dyCol = _ys[chunk].AsSpan(0, q * ld);
+
+            // Gather δ of the group as [Q, count·OV] and im2col the inputs side by side.
+            for (int s = 0; s < count; s++)
+            {
+                ReadOnlySpan<float> dys = Dy.AsSpan().Slice((s0 + s) * OutputVolume, OutputVolume);
+                for (int j = 0; j < q; j++)
+                {
+                    dys.Slice(j * ov, ov).CopyTo(dyCol.Slice((j * ld) + (s * ov), ov));
+                }
+
+                Im2Col.Forward(X.AsSpan().Slice((s0 + s) * InputVolume, InputVolume), col[(s * ov)..], g, ld);
+            }
+
+            // ∂E/∂w_qp = Σ_n y_p *valid rot180(δ_q)  ⇔  dW += δ · colᵀ (one product over the whole group)
+            Gemm.Multiply(false, true, q, ck, ld, dyCol, ld, col, ld, dw, ck, accumulate: s0 > start);
+
+            // ∂E/∂b_q = Σ_n Σ_i (δ_q)_i
+            for (int j = 0; j < q; j++)
+            {
+                db[j] += TensorPrimitives.Sum(dyCol.Slice(j * ld, ld));
+            }
+
+            // δ_p = Σ_q δ_q *full w_qp  ⇔  col(δx) = Wᵀ · δ, then col2im per sample
+            if (Dx is { } dx)
+            {
+                Span<float> dcol = _dcols[chunk].AsSpan(0, ck * ld);
+                Gemm.Multiply(true, false, ck, ld, q, w, ck, dyCol, ld, dcol, ld, accumulate: false);
+                for (int s = 0; s < count; s++)
+                {
+                    Im2Col.Backward(dcol[(s * ov)..], dx.AsSpan().Slice((s0 + s) * InputVolume, InputVolume), g, ld);
+                }
+            }
+        }
+    }
+
+    /// <summary>How many samples one GEMM covers: as many as fit in <see cref="MaxColumnFloats"/>, at most a chunk.</summary>
+    private void Ensure(bool backward)
+    {
+        var g = Geometry;
+        long perSample = Math.Max(1L, (long)g.ColumnRows * g.OutputVolume);
+        int chunkSize = (Batch + ChunkCount - 1) / ChunkCount;
+        _group = (int)Math.Clamp(MaxColumnFloats / perSample, 1, chunkSize);
+        int colLength = g.ColumnRows * g.OutputVolume * _group;
+        Grow(ref _cols, ChunkCount, colLength);
+        Grow(ref _ys, ChunkCount, OutChannels * g.OutputVolume * _group);
+        if (backward)
+        {
+            Grow(ref _dcols, ChunkCount, colLength);
+        }
+    }
+}
