@@ -76,17 +76,7 @@ internal sealed class BlockSparseEngine : ImplicitGemmEngine
         }
 
         // Each block of output maps multiplies only the input maps its table rows connect (none: y_q = b_q).
-        for (int bk = 0; bk < fb.Blocks; bk++)
-        {
-            if (fb.K[bk] == 0)
-            {
-                tmp.Slice(fb.RowStart[bk] * Plan.N, (fb.RowStart[bk + 1] - fb.RowStart[bk]) * Plan.N).Clear();
-                continue;
-            }
-
-            ImplicitGemm.Forward(fb.RowStart[bk + 1] - fb.RowStart[bk], Plan.N, fb.K[bk], _wPacked.AsSpan(fb.WeightStart[bk]), fb.K[bk],
-                fb.Offsets.AsSpan(fb.OffsetStart[bk]), xpad, tmp[(fb.RowStart[bk] * Plan.N)..], Plan.N);
-        }
+        Multiply(fb, Plan.N, _wPacked, xpad, tmp);
     }
 
     protected override void MultiplyWeightGradient(int chunk, int count, ReadOnlySpan<float> dpad, ReadOnlySpan<float> xpad, Span<float> dw, bool accumulate)
@@ -120,16 +110,24 @@ internal sealed class BlockSparseEngine : ImplicitGemmEngine
             return;
         }
 
-        for (int bk = 0; bk < bb.Blocks; bk++)
+        Multiply(bb, Plan.N2, _wrPacked, epad, tmp);
+    }
+
+    /// <summary>tmp rows of each block = its packed weights · its shifted channels; a block with no channels gives 0.</summary>
+    private static void Multiply(BlockSparse blocks, int n, float[] packed, ReadOnlySpan<float> x, Span<float> tmp)
+    {
+        for (int bk = 0; bk < blocks.Blocks; bk++)
         {
-            if (bb.K[bk] == 0)
+            int rows = blocks.RowStart[bk + 1] - blocks.RowStart[bk];
+            Span<float> dst = tmp[(blocks.RowStart[bk] * n)..];
+            if (blocks.K[bk] == 0)
             {
-                tmp.Slice(bb.RowStart[bk] * Plan.N2, (bb.RowStart[bk + 1] - bb.RowStart[bk]) * Plan.N2).Clear();
+                dst[..(rows * n)].Clear();
                 continue;
             }
 
-            ImplicitGemm.Forward(bb.RowStart[bk + 1] - bb.RowStart[bk], Plan.N2, bb.K[bk], _wrPacked.AsSpan(bb.WeightStart[bk]), bb.K[bk],
-                bb.Offsets.AsSpan(bb.OffsetStart[bk]), epad, tmp[(bb.RowStart[bk] * Plan.N2)..], Plan.N2);
+            ImplicitGemm.Forward(rows, n, blocks.K[bk], packed.AsSpan(blocks.WeightStart[bk]), blocks.K[bk],
+                blocks.Offsets.AsSpan(blocks.OffsetStart[bk]), x, dst, n);
         }
     }
 }
