@@ -5,7 +5,9 @@ namespace ConvNet.Losses;
 /// <summary>
 /// The error layer at the top of the network: <c>Forward</c> returns E for a batch of predictions y^(L) [N, K] and targets
 /// (a [N, K] tensor, or one class index per sample), <c>Backward</c> writes δ = ∂E/∂y^(L). With
-/// <see cref="LossReduction.Mean"/> (default) E and δ include the factor 1/N — the only place it enters.
+/// <see cref="LossReduction.Mean"/> (default) E and δ include the factor 1/D — the only place it enters — where D is
+/// PyTorch's denominator for that loss: the batch size N for the cross-entropies, every element N·K for element-wise
+/// losses (<see cref="ElementwiseLoss"/>), Σ_n w[y_n] for class-weighted cross-entropy (<see cref="MeanDenominator"/>).
 /// </summary>
 public abstract class Loss
 {
@@ -31,7 +33,8 @@ public abstract class Loss
     public float Forward(Tensor prediction, Tensor target)
     {
         int n = ValidateDense(prediction, target);
-        return Reduce(ForwardCore(prediction.AsSpan(), target.AsSpan(), default, n, prediction.Shape[1]), n);
+        int k = prediction.Shape[1];
+        return Reduce(ForwardCore(prediction.AsSpan(), target.AsSpan(), default, n, k), MeanDenominator(target.AsSpan(), default, n, k));
     }
 
     /// <summary>E for a batch against class labels (one-hot targets t_k = [k = label]).</summary>
@@ -41,7 +44,8 @@ public abstract class Loss
     public float Forward(Tensor prediction, ReadOnlySpan<int> labels)
     {
         int n = ValidateLabels(prediction, labels);
-        return Reduce(ForwardCore(prediction.AsSpan(), default, labels, n, prediction.Shape[1]), n);
+        int k = prediction.Shape[1];
+        return Reduce(ForwardCore(prediction.AsSpan(), default, labels, n, k), MeanDenominator(default, labels, n, k));
     }
 
     /// <summary>δ = ∂E/∂y^(L) against dense targets.</summary>
@@ -52,7 +56,8 @@ public abstract class Loss
     {
         int n = ValidateDense(prediction, target);
         ValidateGradient(prediction, gradient);
-        BackwardCore(prediction.AsSpan(), target.AsSpan(), default, n, prediction.Shape[1], gradient.AsSpan(), Scale(n));
+        int k = prediction.Shape[1];
+        BackwardCore(prediction.AsSpan(), target.AsSpan(), default, n, k, gradient.AsSpan(), Scale(MeanDenominator(target.AsSpan(), default, n, k)));
     }
 
     /// <summary>δ = ∂E/∂y^(L) against class labels.</summary>
@@ -63,7 +68,8 @@ public abstract class Loss
     {
         int n = ValidateLabels(prediction, labels);
         ValidateGradient(prediction, gradient);
-        BackwardCore(prediction.AsSpan(), default, labels, n, prediction.Shape[1], gradient.AsSpan(), Scale(n));
+        int k = prediction.Shape[1];
+        BackwardCore(prediction.AsSpan(), default, labels, n, k, gradient.AsSpan(), Scale(MeanDenominator(default, labels, n, k)));
     }
 
     /// <summary>Σ_n E⁽ⁿ⁾ in double precision. Exactly one of target / labels is non-empty.</summary>
@@ -82,12 +88,20 @@ public abstract class Loss
     /// <param name="n">Batch size.</param>
     /// <param name="k">Outputs per sample.</param>
     /// <param name="gradient">Destination [N·K].</param>
-    /// <param name="scale">1/N for the mean, 1 for the sum.</param>
+    /// <param name="scale">1/D for the mean, 1 for the sum.</param>
     protected abstract void BackwardCore(ReadOnlySpan<float> y, ReadOnlySpan<float> t, ReadOnlySpan<int> labels, int n, int k, Span<float> gradient, float scale);
 
-    private float Scale(int n) => Reduction == LossReduction.Mean ? 1f / n : 1f;
+    /// <summary>D, what <see cref="LossReduction.Mean"/> divides the summed loss by: N unless the loss says otherwise.</summary>
+    /// <param name="t">Dense targets [N·K], or empty.</param>
+    /// <param name="labels">Labels [N], or empty.</param>
+    /// <param name="n">Batch size.</param>
+    /// <param name="k">Outputs per sample.</param>
+    /// <returns>The denominator (positive).</returns>
+    protected virtual double MeanDenominator(ReadOnlySpan<float> t, ReadOnlySpan<int> labels, int n, int k) => n;
 
-    private float Reduce(double sum, int n) => (float)(Reduction == LossReduction.Mean ? sum / n : sum);
+    private float Scale(double denominator) => Reduction == LossReduction.Mean ? 1f / (float)denominator : 1f;
+
+    private float Reduce(double sum, double denominator) => (float)(Reduction == LossReduction.Mean ? sum / denominator : sum);
 
     private string Describe() => GetType().Name;
 
