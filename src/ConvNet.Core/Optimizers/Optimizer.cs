@@ -55,6 +55,7 @@ public abstract class Optimizer
                 s[i] = new float[parameter.Value.Length];
             }
 
+            InitializeState(parameter, s);
             _state[parameter] = s;
         }
 
@@ -93,6 +94,13 @@ public abstract class Optimizer
     /// </summary>
     /// <param name="writer">The writer, positioned inside the settings object.</param>
     protected internal virtual void WriteConfig(Utf8JsonWriter writer)
+    {
+    }
+
+    /// <summary>Fills a parameter's new state buffers before its first step (default: all zero).</summary>
+    /// <param name="parameter">The parameter.</param>
+    /// <param name="state">Its buffers, in <see cref="StateNames"/> order, zero-filled.</param>
+    protected virtual void InitializeState(Parameter parameter, float[][] state)
     {
     }
 

@@ -17,6 +17,9 @@ public static class OptimizerRegistry
     {
         ["Sgd"] = Sgd.FromConfig,
         ["Adam"] = Adam.FromConfig,
+        ["AdamW"] = AdamW.FromConfig,
+        ["RmsProp"] = RmsProp.FromConfig,
+        ["Adagrad"] = Adagrad.FromConfig,
     };
 
     /// <summary>The registered type names (the built-ins and any registered since), sorted ordinally; a snapshot.</summary>
