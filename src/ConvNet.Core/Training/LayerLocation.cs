@@ -35,8 +35,11 @@ internal readonly record struct LayerLocation(string Path, Layer Layer)
     /// <summary>True when a parameter's gradient holds NaN or ∞ (a parameter never back-propagated has none).</summary>
     public static bool NonFiniteGradient(Layer layer)
     {
-        foreach (var p in layer.Parameters)
+        // Indexed loops: this runs after every training step and must not allocate enumerators.
+        var parameters = layer.Parameters;
+        for (int i = 0; i < parameters.Count; i++)
         {
+            var p = parameters[i];
             if (p.HasGradient && !Finite(p.Gradient.AsSpan()))
             {
                 return true;
@@ -49,17 +52,19 @@ internal readonly record struct LayerLocation(string Path, Layer Layer)
     /// <summary>True when a parameter's value or a state buffer holds NaN or ∞.</summary>
     public static bool NonFiniteState(Layer layer)
     {
-        foreach (var p in layer.Parameters)
+        var parameters = layer.Parameters;
+        for (int i = 0; i < parameters.Count; i++)
         {
-            if (!Finite(p.Value.AsSpan()))
+            if (!Finite(parameters[i].Value.AsSpan()))
             {
                 return true;
             }
         }
 
-        foreach (var b in layer.Buffers)
+        var buffers = layer.Buffers;
+        for (int i = 0; i < buffers.Count; i++)
         {
-            if (!Finite(b.Value.AsSpan()))
+            if (!Finite(buffers[i].Value.AsSpan()))
             {
                 return true;
             }

@@ -1,4 +1,5 @@
 using System.IO;
+using System.Linq;
 using ConvNet.Core.Tests.Infrastructure;
 using ConvNet.Losses;
 using ConvNet.Optimizers;
@@ -38,6 +39,21 @@ public sealed class DivergenceHardeningTests : System.IDisposable
 
         history.Epochs[0].SkippedBatches.Should().Be(6);
         trainer.Optimizer.Steps.Should().Be(0, "a skipped step does not count (Adam's bias correction depends on it)");
+    }
+
+    [Fact]
+    public void SkipBatch_also_restores_the_running_statistics_a_NaN_batch_moved()
+    {
+        var net = new Network(Tiny.Inputs).Add(new ConvNet.Layers.FullyConnected(Tiny.Inputs, 8)).Add(new ConvNet.Layers.BatchNorm1D(8)).Add(new ConvNet.Layers.FullyConnected(8, Tiny.Classes));
+        net.Initialize(3);
+        var buffers = net.NamedBuffers.Select(b => b.Buffer.Value.ToArray()).ToList();
+        var weights = Tiny.Weights(net);
+        var nan = new ConvNet.Data.Dataset(Enumerable.Repeat(float.NaN, 16 * Tiny.Inputs).ToArray(), new int[16], [Tiny.Inputs], Tiny.Classes);
+        var trainer = new Trainer(net, new SoftmaxCrossEntropy(), new Adam(1e-3), new TrainingOptions { Epochs = 1, BatchSize = 8, OnDivergence = DivergencePolicy.SkipBatch, DegreeOfParallelism = 1 });
+        trainer.Fit(nan).Epochs[0].SkippedBatches.Should().Be(2);
+        net.NamedBuffers.Select(b => b.Buffer.Value.ToArray()).Should().BeEquivalentTo(buffers, o => o.WithStrictOrdering(), "the training Forward's update of the running statistics is undone");
+        Tiny.Weights(net).Should().BeEquivalentTo(weights, o => o.WithStrictOrdering());
+        trainer.Optimizer.Steps.Should().Be(0);
     }
 
     [Fact]
