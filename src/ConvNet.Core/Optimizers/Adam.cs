@@ -15,7 +15,7 @@ public sealed class Adam : Optimizer
     private float[] _scratch = [];
 
     /// <summary>Creates the optimizer.</summary>
-    /// <param name="learningRate">α &gt; 0 (default 1e-3).</param>
+    /// <param name="learningRate">α ≥ 0 (default 1e-3).</param>
     /// <param name="beta1">β₁ in [0, 1).</param>
     /// <param name="beta2">β₂ in [0, 1).</param>
     /// <param name="epsilon">ε &gt; 0.</param>

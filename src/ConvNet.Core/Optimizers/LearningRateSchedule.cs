@@ -2,7 +2,12 @@ using System;
 
 namespace ConvNet.Optimizers;
 
-/// <summary>A learning rate per epoch: α_e = f(e, α₀), applied by the trainer at the start of each epoch (e from 0).</summary>
+/// <summary>
+/// A learning rate per epoch: α_e = f(e, α₀), applied by the trainer at the start of each epoch (e from 0). The trainer
+/// computes the rate of every epoch a Fit will run before its first step and refuses NaN, ∞ and negative rates (0 is
+/// allowed). <see cref="object.ToString"/> describes the schedule; checkpoints record it, and resuming with a schedule
+/// of another description is refused, so a custom schedule should override it with its settings.
+/// </summary>
 public abstract class LearningRateSchedule
 {
     /// <summary>The learning rate for epoch <paramref name="epoch"/> (0-based).</summary>
@@ -56,7 +61,7 @@ public abstract class LearningRateSchedule
     {
         public override double Rate(int epoch, double baseRate) => baseRate * Math.Pow(gamma, epoch / stepSize);
 
-        public override string ToString() => stepSize == 1 ? $"exponential(γ={gamma})" : $"step({stepSize}, γ={gamma})";
+        public override string ToString() => stepSize == 1 ? FormattableString.Invariant($"exponential(γ={gamma})") : FormattableString.Invariant($"step({stepSize}, γ={gamma})");
     }
 
     private sealed class CosineSchedule(int total, double min) : LearningRateSchedule
@@ -64,6 +69,6 @@ public abstract class LearningRateSchedule
         public override double Rate(int epoch, double baseRate) =>
             Math.Max(min + (0.5 * (baseRate - min) * (1 + Math.Cos(Math.PI * Math.Min(epoch, total) / total))), 1e-12);
 
-        public override string ToString() => $"cosine({total}, min={min})";
+        public override string ToString() => FormattableString.Invariant($"cosine({total}, min={min})");
     }
 }

@@ -15,19 +15,23 @@ public abstract class Optimizer
     private double _learningRate;
 
     /// <summary>Initializes the optimizer.</summary>
-    /// <param name="learningRate">α &gt; 0.</param>
+    /// <param name="learningRate">α ≥ 0.</param>
     protected Optimizer(double learningRate)
     {
         LearningRate = learningRate;
     }
 
-    /// <summary>The learning rate α used by the next <see cref="Step"/> (a schedule may change it each epoch).</summary>
+    /// <summary>
+    /// The learning rate α ≥ 0 used by the next <see cref="Step"/> (a schedule may change it each epoch). 0 is allowed,
+    /// as in PyTorch: the step adds no new gradient or weight-decay term (Sgd's velocity from earlier steps still moves
+    /// the weights as it decays) while the optimizer state and step count advance.
+    /// </summary>
     public double LearningRate
     {
         get => _learningRate;
         set
         {
-            ThrowHelper.FinitePositive(value, nameof(LearningRate));
+            ThrowHelper.FiniteNonNegative(value, nameof(LearningRate));
             _learningRate = value;
         }
     }

@@ -19,7 +19,7 @@ public sealed class Sgd : Optimizer
     private static readonly string[] MomentumState = ["velocity"];
 
     /// <summary>Creates the optimizer.</summary>
-    /// <param name="learningRate">α &gt; 0.</param>
+    /// <param name="learningRate">α ≥ 0.</param>
     /// <param name="momentum">μ in [0, 1).</param>
     /// <param name="weightDecay">λ ≥ 0, applied to parameters that decay (weights).</param>
     /// <param name="nesterov">Nesterov momentum (needs μ &gt; 0).</param>

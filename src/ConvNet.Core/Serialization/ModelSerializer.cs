@@ -94,5 +94,6 @@ public static class ModelSerializer
         AtomicFile.Write(path, file => write(wrap(file)));
     }
 
-    internal readonly record struct Position(int Epochs, int Batches, int Seed);
+    /// <summary>A checkpoint's position, and optionally the settings of the run it belongs to.</summary>
+    internal readonly record struct Position(int Epochs, int Batches, int Seed, TrainingRun? Run = null);
 }

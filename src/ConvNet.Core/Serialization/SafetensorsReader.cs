@@ -81,6 +81,7 @@ internal static class SafetensorsReader
                 throw new InvalidDataException("The model file's epoch, batch or seed is not an integer.");
             }
 
+            var run = TrainingRunMetadata.Read(meta);
             string expectedHash = MetaString(meta, "convnet.sha256");
             var table = ReadTable(root, out long dataLength);
             if (remaining is long total && total != 8 + (long)headerLength + dataLength)
@@ -116,7 +117,7 @@ internal static class SafetensorsReader
                 optimizer.BaseLearningRate = optimizer.LearningRate;
             }
 
-            return new Checkpoint(network, optimizer, epochs, batches, seed);
+            return new Checkpoint(network, optimizer, epochs, batches, seed) { Run = run };
         }
     }
 

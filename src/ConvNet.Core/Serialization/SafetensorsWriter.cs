@@ -155,6 +155,11 @@ internal static class SafetensorsWriter
             w.WriteString("convnet.batches", position.Batches.ToString(CultureInfo.InvariantCulture));
             w.WriteString("convnet.seed", position.Seed.ToString(CultureInfo.InvariantCulture));
             w.WriteString("convnet.sha256", hash);
+            if (position.Run is TrainingRun run)
+            {
+                TrainingRunMetadata.Write(w, run);
+            }
+
             if (optimizer is not null)
             {
                 w.WriteString("convnet.optimizer", optimizer);

@@ -1,16 +1,34 @@
+using System.Diagnostics;
+
 namespace ConvNet.Training;
 
-/// <summary>Saves the network (and optimizer state) after every epoch, atomically, to one path.</summary>
+/// <summary>
+/// Saves the network (and optimizer state) after every epoch, atomically, to one path. A model that holds NaN or ∞ in
+/// its weights, state buffers or optimizer state is never saved: the callback leaves the previous (good) file exactly
+/// as it was, counts the epoch in <see cref="SkippedSaves"/>, says why in <see cref="LastSkipReason"/> (also written to
+/// <see cref="Trace"/> as a warning) and lets training go on.
+/// </summary>
 /// <param name="path">The checkpoint file; replaced atomically each epoch.</param>
 public sealed class ModelCheckpoint(string path) : TrainingCallback
 {
     /// <summary>The checkpoint file.</summary>
     public string Path { get; } = path ?? throw new System.ArgumentNullException(nameof(path));
 
+    /// <summary>Epochs whose model was not saved because it was not finite.</summary>
+    public int SkippedSaves { get; private set; }
+
+    /// <summary>Why the last skipped epoch was not saved, or null if none was skipped.</summary>
+    public string? LastSkipReason { get; private set; }
+
     /// <inheritdoc />
     public override void OnEpochEnd(EpochContext context)
     {
         ThrowHelper.NotNull(context, nameof(context));
-        context.Trainer.SaveCheckpoint(Path);
+        if (!context.Trainer.TrySaveCheckpoint(Path, out string? reason))
+        {
+            SkippedSaves++;
+            LastSkipReason = $"Epoch {context.Metrics.Epoch} was not saved: {reason}; '{Path}' keeps the last good checkpoint.";
+            Trace.TraceWarning(LastSkipReason);
+        }
     }
 }

@@ -2,7 +2,11 @@ using System;
 
 namespace ConvNet.Training;
 
-/// <summary>Thrown when the loss or a gradient becomes NaN or ∞ during training.</summary>
+/// <summary>
+/// Thrown when the loss, a gradient or (after an optimizer step) a weight becomes NaN or ∞ during training, or when
+/// <see cref="DivergencePolicy.SkipBatch"/> has skipped <see cref="TrainingOptions.MaxConsecutiveSkippedBatches"/>
+/// batches in a row. The message names the epoch, the batch and the first bad layer by its index path and type.
+/// </summary>
 public sealed class TrainingDivergedException : Exception
 {
     /// <summary>Creates the exception.</summary>
@@ -41,6 +45,18 @@ public sealed class TrainingDivergedException : Exception
         Layer = layer;
     }
 
+    /// <summary>Creates the exception with a composed message and the bad layer's location.</summary>
+    internal TrainingDivergedException(string message, int epoch, int batch, float loss, LayerLocation? layer)
+        : base(message)
+    {
+        Epoch = epoch;
+        Batch = batch;
+        Loss = loss;
+        Layer = layer?.Layer.Name;
+        LayerPath = layer?.Path;
+        LayerType = layer?.Layer.TypeName;
+    }
+
     /// <summary>1-based epoch.</summary>
     public int Epoch { get; }
 
@@ -50,6 +66,15 @@ public sealed class TrainingDivergedException : Exception
     /// <summary>The batch loss.</summary>
     public float Loss { get; }
 
-    /// <summary>The first layer with a non-finite gradient, if any.</summary>
+    /// <summary>The name of the first layer with a non-finite gradient (or weight), if any.</summary>
     public string? Layer { get; }
+
+    /// <summary>
+    /// Where that layer is: its index in <see cref="Network.Layers"/>, then the child keys inside containers, dotted as in
+    /// the parameter names (e.g. "3", or "2.body.0" for <c>layers.2.body.0.weight</c>); null if no layer was named.
+    /// </summary>
+    public string? LayerPath { get; }
+
+    /// <summary>That layer's type name (e.g. "Conv2D"), if any.</summary>
+    public string? LayerType { get; }
 }

@@ -21,7 +21,7 @@ public sealed class TrainingOptions
     /// <summary>Threads the network may use (default: all cores).</summary>
     public int DegreeOfParallelism { get; init; } = Environment.ProcessorCount;
 
-    /// <summary>Learning rate per epoch (default constant).</summary>
+    /// <summary>Learning rate per epoch (default constant); Fit checks the rate of every epoch it will run first.</summary>
     public LearningRateSchedule Schedule { get; init; } = LearningRateSchedule.Constant;
 
     /// <summary>If set, gradients are rescaled so their global L2 norm is at most this value.</summary>
@@ -29,6 +29,12 @@ public sealed class TrainingOptions
 
     /// <summary>What to do when the loss or a gradient is NaN or ∞ (default: throw <see cref="TrainingDivergedException"/>).</summary>
     public DivergencePolicy OnDivergence { get; init; } = DivergencePolicy.Throw;
+
+    /// <summary>
+    /// With <see cref="DivergencePolicy.SkipBatch"/>, how many batches in a row may be skipped before training stops
+    /// with a <see cref="TrainingDivergedException"/> (default 10, at least 1).
+    /// </summary>
+    public int MaxConsecutiveSkippedBatches { get; init; } = 10;
 
     /// <summary>Batch size used to evaluate validation data (default 256).</summary>
     public int EvaluationBatchSize { get; init; } = 256;
@@ -39,6 +45,7 @@ public sealed class TrainingOptions
         ThrowHelper.Positive(BatchSize, nameof(BatchSize));
         ThrowHelper.Positive(DegreeOfParallelism, nameof(DegreeOfParallelism));
         ThrowHelper.Positive(EvaluationBatchSize, nameof(EvaluationBatchSize));
+        ThrowHelper.Positive(MaxConsecutiveSkippedBatches, nameof(MaxConsecutiveSkippedBatches));
         ThrowHelper.NotNull(Schedule, nameof(Schedule));
         if (GradientClipNorm is double c)
         {

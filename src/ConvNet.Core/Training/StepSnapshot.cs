@@ -1,0 +1,72 @@
+using System;
+using System.Collections.Generic;
+using ConvNet.Optimizers;
+
+namespace ConvNet.Training;
+
+/// <summary>
+/// A copy of everything a training step changes — every parameter's value, every state buffer (BatchNorm's running
+/// statistics, moved by the training Forward), the optimizer's per-parameter state and its step count — taken before a
+/// step so <see cref="DivergencePolicy.SkipBatch"/> can undo a step that diverged. The copies are allocated once and
+/// reused; taking and restoring one is a memory copy of the model and its optimizer state. Layer-internal random
+/// generators (Dropout) are not part of it: they advance as for any other batch.
+/// </summary>
+internal sealed class StepSnapshot
+{
+    private readonly List<(float[] Live, float[] Copy)> _arrays = [];
+    private readonly List<(Tensor Live, float[] Copy)> _tensors = [];
+    private readonly Optimizer _optimizer;
+    private long _steps;
+
+    public StepSnapshot(Network network, Optimizer optimizer)
+    {
+        _optimizer = optimizer;
+        foreach (var p in network.Parameters)
+        {
+            _tensors.Add((p.Value, new float[p.Value.Length]));
+
+            // Creating the state now only does early what the first Step would do (zero-filled buffers).
+            foreach (var s in optimizer.State(p))
+            {
+                _arrays.Add((s, new float[s.Length]));
+            }
+        }
+
+        foreach (var (_, b) in network.NamedBuffers)
+        {
+            _tensors.Add((b.Value, new float[b.Value.Length]));
+        }
+    }
+
+    /// <summary>Copies the live values into the snapshot.</summary>
+    public void Take()
+    {
+        foreach (var (live, copy) in _tensors)
+        {
+            live.AsSpan().CopyTo(copy);
+        }
+
+        foreach (var (live, copy) in _arrays)
+        {
+            live.CopyTo(copy, 0);
+        }
+
+        _steps = _optimizer.Steps;
+    }
+
+    /// <summary>Puts the snapshot back.</summary>
+    public void Restore()
+    {
+        foreach (var (live, copy) in _tensors)
+        {
+            copy.AsSpan().CopyTo(live.AsSpan());
+        }
+
+        foreach (var (live, copy) in _arrays)
+        {
+            copy.CopyTo(live, 0);
+        }
+
+        _optimizer.Steps = _steps;
+    }
+}
