@@ -119,6 +119,11 @@ public sealed class SerializerBoundsTests : IDisposable
         // Another thread rewrites every weight to the step number under the network's lock, as Trainer does; each saved
         // file must hold one step's weights, never a mix.
         var net = new Network(64).Add(new FullyConnected(64, 512)).Add(new FullyConnected(512, 256));
+        foreach (var p in net.Parameters)
+        {
+            p.Value.AsSpan().Fill(0f); // one step's weights from the start: the first save may come before the writer's first fill
+        }
+
         using var stop = new CancellationTokenSource();
         var writer = new Thread(() =>
         {
