@@ -3,7 +3,10 @@ namespace ConvNet.Diagnostics;
 /// <summary>Settings of <see cref="GradientChecker"/>; the defaults suit float32 layers.</summary>
 public sealed class GradientCheckOptions
 {
-    /// <summary>The central-difference step h: ∂L/∂v ≈ (L(v + h) − L(v − h)) / 2h. Default 1e-2 (as Caffe's checker).</summary>
+    /// <summary>
+    /// The relative central-difference step: ∂L/∂v ≈ (L(v + h) − L(v − h)) / 2h with h = Step · max(1, |v|).
+    /// Default 1e-2 (as Caffe's checker).
+    /// </summary>
     public double Step { get; init; } = 1e-2;
 
     /// <summary>Passes when |analytic − numeric| ≤ Tolerance · max(1, |analytic|, |numeric|). Default 1e-2.</summary>

@@ -128,6 +128,62 @@ public class GradientCheckTests
     }
 
     /// <summary>Uses f' = f instead of f(1 − f).</summary>
+    [Fact]
+    public void A_steep_smooth_function_is_checked_not_mistaken_for_kinks()
+    {
+        // y = 100x²: the one-sided slopes at h = 0.01 differ by f''·h = 2, which used to be called a kink everywhere.
+        var r = GradientChecker.Check(new Steep(100f), [3, 5]);
+        r.Skipped.Should().Be(0);
+        r.Checked.Should().Be(15);
+        r.Passed.Should().BeTrue(r.ToString());
+
+        // The same function with a wrong derivative (2·99x) must fail, not be skipped.
+        var wrong = GradientChecker.Check(new Steep(100f, derivativeFactor: 99f), [3, 5]);
+        wrong.Passed.Should().BeFalse();
+        wrong.Checked.Should().Be(15);
+    }
+
+    [Fact]
+    public void Large_values_are_perturbed_relative_to_their_scale()
+    {
+        // At 1e6 a float32 step of 0.01 is below the spacing (0.0625): v ± h == v. The step must scale with |v|.
+        var x = Tensor.FromData([1e6f, -3e6f, 2e5f], 1, 3);
+        var r = GradientChecker.Check(new Steep(1e-6f), x);
+        r.Checked.Should().Be(3);
+        r.Passed.Should().BeTrue(r.ToString());
+    }
+
+    [Fact]
+    public void Checking_nothing_is_not_a_pass()
+    {
+        var r = GradientChecker.Check(new ReLU(), Tensor.FromData([0f, 0f], 1, 2));
+        r.Checked.Should().Be(0);
+        r.Skipped.Should().Be(2, "both inputs sit on ReLU's kink");
+        r.Passed.Should().BeFalse();
+    }
+
+    /// <summary>y = a·x², dy/dx = 2·a′·x (a′ = a unless a wrong factor is given).</summary>
+    private sealed class Steep(float a, float? derivativeFactor = null) : Layer("Steep")
+    {
+        public override int[] GetOutputShape(ReadOnlySpan<int> inputShape) => inputShape.ToArray();
+
+        protected override void ForwardCore(Tensor input, Tensor output)
+        {
+            for (int i = 0; i < input.Length; i++)
+            {
+                output.AsSpan()[i] = a * input.AsSpan()[i] * input.AsSpan()[i];
+            }
+        }
+
+        protected override void BackwardCore(Tensor input, Tensor output, Tensor outputGradient, Tensor? inputGradient)
+        {
+            for (int i = 0; i < input.Length; i++)
+            {
+                inputGradient!.AsSpan()[i] = 2 * (derivativeFactor ?? a) * input.AsSpan()[i] * outputGradient.AsSpan()[i];
+            }
+        }
+    }
+
     private sealed class WrongSigmoid() : Layer("WrongSigmoid")
     {
         public override int[] GetOutputShape(ReadOnlySpan<int> inputShape) => inputShape.ToArray();
