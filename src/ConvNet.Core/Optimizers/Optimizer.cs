@@ -24,20 +24,32 @@ public abstract class Optimizer
     /// <summary>
     /// The learning rate α ≥ 0 used by the next <see cref="Step"/> (a schedule may change it each epoch). 0 is allowed,
     /// as in PyTorch: the step adds no new gradient or weight-decay term (Sgd's velocity from earlier steps still moves
-    /// the weights as it decays) while the optimizer state and step count advance.
+    /// the weights as it decays) while the optimizer state and step count advance. Setting it also makes it the α₀ of
+    /// the next <see cref="Training.Trainer"/> built on this optimizer (it clears <see cref="BaseLearningRate"/>); the
+    /// rates a schedule applies during training do not.
     /// </summary>
     public double LearningRate
     {
         get => _learningRate;
         set
         {
-            ThrowHelper.FiniteNonNegative(value, nameof(LearningRate));
-            _learningRate = value;
+            SetScheduledRate(value);
+            BaseLearningRate = null;
         }
     }
 
-    /// <summary>α₀, the rate a learning-rate schedule starts from (kept in checkpoints so a resumed schedule matches).</summary>
+    /// <summary>
+    /// α₀, the rate a learning-rate schedule starts from (kept in checkpoints so a resumed schedule matches); null until
+    /// a trainer or a loaded checkpoint sets it, and again after the user sets <see cref="LearningRate"/>.
+    /// </summary>
     public double? BaseLearningRate { get; set; }
+
+    /// <summary>Sets α as a schedule does: for the coming steps, keeping α₀.</summary>
+    internal void SetScheduledRate(double value)
+    {
+        ThrowHelper.FiniteNonNegative(value, nameof(LearningRate));
+        _learningRate = value;
+    }
 
     /// <summary>The number of steps taken.</summary>
     public long Steps { get; set; }

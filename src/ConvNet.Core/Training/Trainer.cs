@@ -142,7 +142,7 @@ public sealed partial class Trainer
         for (int epoch = CompletedEpochs; epoch < Options.Epochs; epoch++)
         {
             var clock = Stopwatch.StartNew();
-            Optimizer.LearningRate = rates[epoch];
+            Optimizer.SetScheduledRate(rates[epoch]);
             EpochOrder(order, epoch);
             double lossSum = 0;
             int correct = 0, seen = 0, processed = 0, skipped = 0;
