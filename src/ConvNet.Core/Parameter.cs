@@ -74,6 +74,13 @@ public sealed class Parameter
     /// <summary>True when weight decay applies: W ← W − αλW (weights); false for biases.</summary>
     public bool Decays { get; }
 
+    /// <summary>
+    /// True when optimizers skip this parameter (PyTorch's <c>requires_grad = False</c>, Keras' <c>trainable = False</c>):
+    /// its value and its optimizer state stay as they are; backward still computes its gradient and the δ below it.
+    /// Set per layer with <see cref="Layers.Layer.Trainable"/>. Not saved with the model: set it again after loading.
+    /// </summary>
+    public bool Frozen { get; set; }
+
     /// <summary>The 0/1 connection mask, or empty when every entry is trainable.</summary>
     public ReadOnlySpan<float> Mask => _mask;
 

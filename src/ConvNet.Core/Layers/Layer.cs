@@ -43,6 +43,35 @@ public abstract class Layer
     public virtual IReadOnlyList<Parameter> Parameters => [];
 
     /// <summary>
+    /// False when every parameter of this layer (and of a container's children) is <see cref="Parameter.Frozen"/>:
+    /// setting it freezes or unfreezes them all, e.g. <c>body.Trainable = false</c> to fine-tune only a new head.
+    /// A layer without parameters is trainable.
+    /// </summary>
+    public bool Trainable
+    {
+        get
+        {
+            foreach (var p in Parameters)
+            {
+                if (!p.Frozen)
+                {
+                    return true;
+                }
+            }
+
+            return Parameters.Count == 0;
+        }
+
+        set
+        {
+            foreach (var p in Parameters)
+            {
+                p.Frozen = !value;
+            }
+        }
+    }
+
+    /// <summary>
     /// State that is not a parameter (BatchNorm's running mean and variance, counters): saved and loaded with the
     /// model and in checkpoints, never touched by optimizers or weight decay. A container lists its children's too.
     /// </summary>

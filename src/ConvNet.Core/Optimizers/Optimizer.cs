@@ -78,7 +78,7 @@ public abstract class Optimizer
         return s;
     }
 
-    /// <summary>Applies one update to every parameter.</summary>
+    /// <summary>Applies one update to every parameter that is not <see cref="Parameter.Frozen"/>.</summary>
     /// <param name="parameters">The parameters, e.g. <see cref="Network.Parameters"/>.</param>
     public void Step(IReadOnlyList<Parameter> parameters)
     {
@@ -87,6 +87,11 @@ public abstract class Optimizer
         for (int i = 0; i < parameters.Count; i++)
         {
             var p = parameters[i];
+            if (p.Frozen)
+            {
+                continue;
+            }
+
             var s = (float[][])State(p);
             Update(p, p.Value.AsSpan(), p.Gradient.AsSpan(), s);
             if (p.IsMasked)

@@ -14,7 +14,7 @@ public sealed partial class Trainer
     public EvaluationResult Evaluate(Dataset data)
     {
         ThrowHelper.NotNull(data, nameof(data));
-        CheckData(data, nameof(data));
+        CheckData(Network, data, nameof(data));
         return Evaluate(Network, Loss, data, Options.EvaluationBatchSize);
     }
 
@@ -35,6 +35,7 @@ public sealed partial class Trainer
         ThrowHelper.NotNull(loss, nameof(loss));
         ThrowHelper.NotNull(data, nameof(data));
         ThrowHelper.Positive(batchSize, nameof(batchSize));
+        CheckData(network, data, nameof(data));
         int n = data.Count, k = data.Classes, b = Math.Min(batchSize, n);
         var order = new int[n];
         for (int i = 0; i < n; i++)

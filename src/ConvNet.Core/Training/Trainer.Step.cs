@@ -175,16 +175,16 @@ public sealed partial class Trainer
         }
     }
 
-    private void CheckData(Dataset data, string name)
+    private static void CheckData(Network network, Dataset data, string name)
     {
-        if (!data.SampleShape.SequenceEqual(Network.InputShape))
+        if (!data.SampleShape.SequenceEqual(network.InputShape))
         {
-            ThrowHelper.Argument(name, $"Samples of shape {ThrowHelper.Shape(data.SampleShape)} do not fit the network input {ThrowHelper.Shape(Network.InputShape)}.");
+            ThrowHelper.Argument(name, $"Samples of shape {ThrowHelper.Shape(data.SampleShape)} do not fit the network input {ThrowHelper.Shape(network.InputShape)}.");
         }
 
-        if (Network.OutputShape.Length != 1 || Network.OutputShape[0] != data.Classes)
+        if (network.OutputShape.Length != 1 || network.OutputShape[0] != data.Classes)
         {
-            ThrowHelper.Argument(name, $"The network output {ThrowHelper.Shape(Network.OutputShape)} does not match the {data.Classes} classes of the data.");
+            ThrowHelper.Argument(name, $"The network output {ThrowHelper.Shape(network.OutputShape)} does not match the {data.Classes} classes of the data.");
         }
     }
 }

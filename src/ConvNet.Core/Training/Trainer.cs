@@ -107,10 +107,10 @@ public sealed partial class Trainer
         int parallelism = Network.DegreeOfParallelism;
         try
         {
-            CheckData(train, nameof(train));
+            CheckData(Network, train, nameof(train));
             if (validation is not null)
             {
-                CheckData(validation, nameof(validation));
+                CheckData(Network, validation, nameof(validation));
             }
 
             CheckResumedData(train);
