@@ -1,23 +1,30 @@
+using System;
+
 namespace ConvNet.Training;
 
 /// <summary>
 /// Stops training when the monitored loss (validation loss if available, else training loss) has not improved by more
-/// than <see cref="MinDelta"/> for <see cref="Patience"/> epochs.
+/// than <see cref="MinDelta"/> for <see cref="Patience"/> epochs. With <see cref="RestoreBestWeights"/> (Keras'
+/// <c>restore_best_weights</c>) it keeps a copy of the weights and state buffers of the best epoch and puts them back
+/// into the network when it stops training.
 /// </summary>
 public sealed class EarlyStopping : TrainingCallback
 {
     private double _best = double.PositiveInfinity;
     private int _wait;
+    private float[][]? _bestValues;
 
     /// <summary>Creates the callback.</summary>
     /// <param name="patience">Epochs without improvement to tolerate (≥ 1).</param>
     /// <param name="minDelta">Smallest decrease that counts as an improvement (≥ 0).</param>
-    public EarlyStopping(int patience = 3, double minDelta = 0)
+    /// <param name="restoreBestWeights">Restore the best epoch's weights and buffers when stopping.</param>
+    public EarlyStopping(int patience = 3, double minDelta = 0, bool restoreBestWeights = false)
     {
         ThrowHelper.Positive(patience, nameof(patience));
         ThrowHelper.FiniteNonNegative(minDelta, nameof(minDelta));
         Patience = patience;
         MinDelta = minDelta;
+        RestoreBestWeights = restoreBestWeights;
     }
 
     /// <summary>Epochs without improvement tolerated.</summary>
@@ -25,6 +32,15 @@ public sealed class EarlyStopping : TrainingCallback
 
     /// <summary>Smallest decrease that counts.</summary>
     public double MinDelta { get; }
+
+    /// <summary>Whether the best epoch's weights are put back when training stops.</summary>
+    public bool RestoreBestWeights { get; }
+
+    /// <summary>The epoch (1-based) with the lowest monitored loss so far, or 0 before the first.</summary>
+    public int BestEpoch { get; private set; }
+
+    /// <summary>The lowest monitored loss so far (∞ before the first epoch).</summary>
+    public double BestLoss => _best;
 
     /// <inheritdoc />
     public override void OnEpochEnd(EpochContext context)
@@ -35,10 +51,40 @@ public sealed class EarlyStopping : TrainingCallback
         {
             _best = loss;
             _wait = 0;
+            BestEpoch = context.Metrics.Epoch;
+            if (RestoreBestWeights)
+            {
+                Copy(context.Trainer.Network, toNetwork: false);
+            }
         }
         else if (++_wait >= Patience)
         {
             context.StopTraining = true;
+            if (RestoreBestWeights && _bestValues is not null)
+            {
+                Copy(context.Trainer.Network, toNetwork: true);
+            }
+        }
+    }
+
+    /// <summary>Parameters then buffers, in the network's order, into or out of the saved copy.</summary>
+    private void Copy(Network network, bool toNetwork)
+    {
+        var parameters = network.Parameters;
+        var buffers = network.NamedBuffers;
+        _bestValues ??= new float[parameters.Count + buffers.Count][];
+        for (int i = 0; i < parameters.Count + buffers.Count; i++)
+        {
+            Span<float> live = i < parameters.Count ? parameters[i].Value.AsSpan() : buffers[i - parameters.Count].Buffer.Value.AsSpan();
+            if (toNetwork)
+            {
+                _bestValues[i].CopyTo(live);
+            }
+            else
+            {
+                _bestValues[i] ??= new float[live.Length];
+                live.CopyTo(_bestValues[i]);
+            }
         }
     }
 }
