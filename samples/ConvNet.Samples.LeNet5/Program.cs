@@ -3,6 +3,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.IO;
 using System.Linq;
+using System.Threading;
 using ConvNet.Data;
 using ConvNet.Losses;
 using ConvNet.Optimizers;
@@ -42,9 +43,36 @@ public static class Program
     private static readonly Option<int> IndexOption = new("--index") { Description = "Index of the test image to classify.", DefaultValueFactory = _ => 0 };
     private static readonly Option<int> CountOption = new("--count") { Description = "How many test images to classify, from --index.", DefaultValueFactory = _ => 1 };
 
-    public static int Main(string[] args)
+    private static Host? _host;
+
+    static Program() => ModelOption.AcceptOnlyFromAmong("modern", "classic", "classic-sigmoid", "resnet20", "resnext");
+
+    public static int Main(string[] args) => Run(args, Console.Out, Console.Error, CancellationToken.None);
+
+    /// <summary>Runs the command line with its output, errors and cancellation supplied by the caller (tests).</summary>
+    internal static int Run(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken, bool interactive = false)
     {
-        ModelOption.AcceptOnlyFromAmong("modern", "classic", "classic-sigmoid", "resnet20", "resnext");
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(output),
+            Interactive = interactive ? InteractionSupport.Yes : InteractionSupport.Detect,
+            Ansi = interactive ? AnsiSupport.Yes : AnsiSupport.Detect,
+        });
+        _host = new Host(output, error, console, cancellationToken);
+        try
+        {
+            return Invoke(args);
+        }
+        finally
+        {
+            _host = null;
+        }
+    }
+
+    private static Host Current => _host ?? throw new InvalidOperationException("Not running.");
+
+    private static int Invoke(string[] args)
+    {
         var root = new RootCommand("LeNet-5 on Fashion-MNIST with ConvNet: train (default), evaluate, predict.");
         foreach (var o in new Option[] { DataOption, EpochsOption, BatchOption, LrOption, MomentumOption, DecayOption, SeedOption, ThreadsOption, ModelOption, LimitOption, SaveOption, OnnxOption })
         {
@@ -65,7 +93,7 @@ public static class Program
         root.Subcommands.Add(train);
         root.Subcommands.Add(evaluate);
         root.Subcommands.Add(predict);
-        return root.Parse(args).Invoke();
+        return root.Parse(args).Invoke(new InvocationConfiguration { Output = Current.Output, Error = Current.Error });
     }
 
     private static int Train(ParseResult parse) => Guard(() =>
@@ -105,15 +133,15 @@ public static class Program
         var sgd = new Sgd(parse.GetValue(LrOption), parse.GetValue(MomentumOption), parse.GetValue(DecayOption));
         var trainer = new Trainer(network, new SoftmaxCrossEntropy(), sgd, options);
 
-        AnsiConsole.MarkupLine($"[bold]LeNet-5 ({model})[/] on {Markup.Escape(source)}: {trainSet.Count:N0} training, {testSet.Count:N0} test images");
-        AnsiConsole.MarkupLine($"SGD α={sgd.LearningRate} (cosine), μ={sgd.Momentum}, λ={sgd.WeightDecay}, batch {options.BatchSize}, {epochs} epochs, seed {seed}, {options.DegreeOfParallelism} thread(s)");
-        Console.WriteLine(network.Summary());
+        Current.Console.MarkupLine($"[bold]LeNet-5 ({model})[/] on {Markup.Escape(source)}: {trainSet.Count:N0} training, {testSet.Count:N0} test images");
+        Current.Console.MarkupLine($"SGD α={sgd.LearningRate} (cosine), μ={sgd.Momentum}, λ={sgd.WeightDecay}, batch {options.BatchSize}, {epochs} epochs, seed {seed}, {options.DegreeOfParallelism} thread(s)");
+        Current.Output.WriteLine(network.Summary());
 
         var table = new Table().AddColumns("Epoch", "lr", "Train loss", "Train acc", "Test loss", "Test acc", "img/s", "Time");
         TrainingHistory history = null!;
-        if (AnsiConsole.Profile.Capabilities.Interactive)
+        if (Current.Console.Profile.Capabilities.Interactive)
         {
-            AnsiConsole.Progress()
+            Current.Console.Progress()
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
                 .Start(ctx =>
                 {
@@ -142,19 +170,19 @@ public static class Program
                 m.ImagesPerSecond.ToString("N0", CultureInfo.InvariantCulture), m.Elapsed.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture) + " s");
         }
 
-        AnsiConsole.Write(table);
+        Current.Console.Write(table);
         var final = history.Epochs[^1];
-        Console.WriteLine($"Final test accuracy: {final.ValidationAccuracy:P2} ({clock.Elapsed.TotalSeconds:F1} s in total)");
+        Current.Output.WriteLine($"Final test accuracy: {final.ValidationAccuracy:P2} ({clock.Elapsed.TotalSeconds:F1} s in total)");
         if (parse.GetValue(SaveOption) is FileInfo save)
         {
             ModelSerializer.Save(network, save.FullName);
-            Console.WriteLine($"Saved the model to {save.FullName}");
+            Current.Output.WriteLine($"Saved the model to {save.FullName}");
         }
 
         if (parse.GetValue(OnnxOption) is FileInfo onnx)
         {
             ConvNet.Onnx.OnnxExporter.Export(network, onnx.FullName);
-            Console.WriteLine($"Exported ONNX (opset {ConvNet.Onnx.OnnxExporter.Opset}) to {onnx.FullName}");
+            Current.Output.WriteLine($"Exported ONNX (opset {ConvNet.Onnx.OnnxExporter.Opset}) to {onnx.FullName}");
         }
 
         return 0;
@@ -165,7 +193,7 @@ public static class Program
         var network = ModelSerializer.Load(parse.GetValue(LoadOption)!.FullName);
         var (_, test, source) = LoadData(parse.GetValue(DataOption));
         var result = Trainer.Evaluate(network, new SoftmaxCrossEntropy(), test);
-        Console.WriteLine($"{source}: {test.Count:N0} test images, loss {result.Loss:F4}, accuracy {result.Accuracy:P2}");
+        Current.Output.WriteLine($"{source}: {test.Count:N0} test images, loss {result.Loss:F4}, accuracy {result.Accuracy:P2}");
         var table = new Table().AddColumn("true \\ predicted");
         for (int k = 0; k < test.Classes; k++)
         {
@@ -177,7 +205,7 @@ public static class Program
             table.AddRow(new[] { $"{t} {FashionMnist.ClassNames[t]}" }.Concat(Enumerable.Range(0, test.Classes).Select(p => result.ConfusionMatrix[t, p].ToString(CultureInfo.InvariantCulture))).ToArray());
         }
 
-        AnsiConsole.Write(table);
+        Current.Console.Write(table);
         return 0;
     });
 
@@ -197,7 +225,7 @@ public static class Program
             var probs = new float[logits.Length];
             System.Numerics.Tensors.TensorPrimitives.SoftMax(logits, probs);
             int best = System.Numerics.Tensors.TensorPrimitives.IndexOfMax(probs);
-            Console.WriteLine($"image {i}: predicted {best} {FashionMnist.ClassNames[best]} ({probs[best]:P1}), true {test.Labels[i]} {FashionMnist.ClassNames[test.Labels[i]]}");
+            Current.Output.WriteLine($"image {i}: predicted {best} {FashionMnist.ClassNames[best]} ({probs[best]:P1}), true {test.Labels[i]} {FashionMnist.ClassNames[test.Labels[i]]}");
         }
 
         return 0;
@@ -223,10 +251,12 @@ public static class Program
         }
         catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or UnauthorizedAccessException or TrainingDivergedException or NotSupportedException)
         {
-            Console.Error.WriteLine($"error: {e.Message}");
+            Current.Error.WriteLine($"error: {e.Message}");
             return 1;
         }
     }
+
+    private sealed record Host(TextWriter Output, TextWriter Error, IAnsiConsole Console, CancellationToken CancellationToken);
 
     /// <summary>Reports synchronously on the training thread (Progress&lt;T&gt; would post to the thread pool).</summary>
     private sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
