@@ -17,6 +17,8 @@ public sealed class ProgressTests
         long allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
         r.Exit.Should().Be(Cli.Cancelled, r.Err);
         r.Out.Should().Contain("Epoch 1/20000000");
-        allocated.Should().BeLessThan(200L << 20);
+        // Process-wide count (the core tests may run alongside): a task per epoch up front would cost gigabytes
+        // (20,000,000 × ≥ 100 B); the run itself, with the shipped data, costs a few hundred megabytes at most.
+        allocated.Should().BeLessThan(1L << 30);
     }
 }
