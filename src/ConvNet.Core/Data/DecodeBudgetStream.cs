@@ -7,25 +7,9 @@ namespace ConvNet.Data;
 /// Counts the bytes read through it and raises <see cref="InvalidDataException"/> as soon as they pass a budget, so a
 /// decompressor can never produce more than the caller allowed, whatever the compressed file expands to.
 /// </summary>
-internal sealed class DecodeBudgetStream(Stream inner, long budget, string what) : Stream
+internal sealed class DecodeBudgetStream(Stream inner, long budget, string what) : ReadOnlyStream
 {
     private long _decoded;
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -58,16 +42,6 @@ internal sealed class DecodeBudgetStream(Stream inner, long budget, string what)
 
         return n;
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

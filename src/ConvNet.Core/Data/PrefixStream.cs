@@ -4,25 +4,9 @@ using System.IO;
 namespace ConvNet.Data;
 
 /// <summary>Replays a few already-read bytes before the rest of a stream.</summary>
-internal sealed class PrefixStream(byte[] prefix, Stream inner) : Stream
+internal sealed class PrefixStream(byte[] prefix, Stream inner) : ReadOnlyStream
 {
     private int _position;
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -36,14 +20,4 @@ internal sealed class PrefixStream(byte[] prefix, Stream inner) : Stream
 
         return inner.Read(buffer);
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

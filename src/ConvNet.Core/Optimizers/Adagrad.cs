@@ -78,11 +78,7 @@ public sealed class Adagrad : Optimizer
         }
 
         Span<float> g = _scratch.AsSpan(0, n), d = _scratch.AsSpan(n, n);
-        gradient.CopyTo(g);
-        if (parameter.Decays && WeightDecay != 0)
-        {
-            TensorPrimitives.MultiplyAdd(value, (float)WeightDecay, g, g);
-        }
+        DecayedGradient(parameter, value, gradient, WeightDecay, g);
 
         Span<float> sum = state[0];
         TensorPrimitives.Multiply(g, g, d);

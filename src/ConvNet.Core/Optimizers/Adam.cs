@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Numerics.Tensors;
 using System.Text.Json;
 
 namespace ConvNet.Optimizers;
@@ -23,18 +22,7 @@ public sealed class Adam : Optimizer
     public Adam(double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8, double weightDecay = 0)
         : base(learningRate)
     {
-        if (!(beta1 >= 0 && beta1 < 1))
-        {
-            ThrowHelper.OutOfRange(nameof(beta1), beta1, $"beta1 must be in [0, 1); actual {beta1}.");
-        }
-
-        if (!(beta2 >= 0 && beta2 < 1))
-        {
-            ThrowHelper.OutOfRange(nameof(beta2), beta2, $"beta2 must be in [0, 1); actual {beta2}.");
-        }
-
-        ThrowHelper.FinitePositive(epsilon, nameof(epsilon));
-        ThrowHelper.FiniteNonNegative(weightDecay, nameof(weightDecay));
+        AdamStep.Validate(beta1, beta2, epsilon, weightDecay);
         Beta1 = beta1;
         Beta2 = beta2;
         Epsilon = epsilon;
@@ -78,30 +66,8 @@ public sealed class Adam : Optimizer
         }
 
         Span<float> g = _scratch.AsSpan(0, value.Length);
-        gradient.CopyTo(g);
-        if (parameter.Decays && WeightDecay != 0)
-        {
-            TensorPrimitives.MultiplyAdd(value, (float)WeightDecay, g, g);
-        }
+        DecayedGradient(parameter, value, gradient, WeightDecay, g);
 
-        Span<float> m = state[0], v = state[1];
-        float b1 = (float)Beta1, b2 = (float)Beta2;
-        TensorPrimitives.Multiply(m, b1, m);
-        TensorPrimitives.MultiplyAdd(g, 1 - b1, m, m);
-        TensorPrimitives.Multiply(v, b2, v);
-        TensorPrimitives.Multiply(g, g, g);
-        TensorPrimitives.MultiplyAdd(g, 1 - b2, v, v);
-
-        double t = Steps;
-        float stepSize = (float)(LearningRate / (1 - Math.Pow(Beta1, t)));
-        float vScale = (float)(1 / Math.Sqrt(1 - Math.Pow(Beta2, t)));
-        float eps = (float)Epsilon;
-
-        // W ← W − stepSize · m / (√v · vScale + ε)
-        TensorPrimitives.Sqrt(v, g);
-        TensorPrimitives.Multiply(g, vScale, g);
-        TensorPrimitives.Add(g, eps, g);
-        TensorPrimitives.Divide(m, g, g);
-        TensorPrimitives.MultiplyAdd(g, -stepSize, value, value);
+        AdamStep.Apply(value, g, state[0], state[1], g, Beta1, Beta2, Epsilon, LearningRate, Steps);
     }
 }

@@ -24,18 +24,7 @@ public sealed class AdamW : Optimizer
     public AdamW(double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8, double weightDecay = 1e-2)
         : base(learningRate)
     {
-        if (!(beta1 >= 0 && beta1 < 1))
-        {
-            ThrowHelper.OutOfRange(nameof(beta1), beta1, $"beta1 must be in [0, 1); actual {beta1}.");
-        }
-
-        if (!(beta2 >= 0 && beta2 < 1))
-        {
-            ThrowHelper.OutOfRange(nameof(beta2), beta2, $"beta2 must be in [0, 1); actual {beta2}.");
-        }
-
-        ThrowHelper.FinitePositive(epsilon, nameof(epsilon));
-        ThrowHelper.FiniteNonNegative(weightDecay, nameof(weightDecay));
+        AdamStep.Validate(beta1, beta2, epsilon, weightDecay);
         Beta1 = beta1;
         Beta2 = beta2;
         Epsilon = epsilon;
@@ -84,24 +73,6 @@ public sealed class AdamW : Optimizer
             TensorPrimitives.Multiply(value, (float)(1 - (LearningRate * WeightDecay)), value);
         }
 
-        Span<float> g = _scratch.AsSpan(0, value.Length);
-        Span<float> m = state[0], v = state[1];
-        float b1 = (float)Beta1, b2 = (float)Beta2;
-        TensorPrimitives.Multiply(m, b1, m);
-        TensorPrimitives.MultiplyAdd(gradient, 1 - b1, m, m);
-        TensorPrimitives.Multiply(v, b2, v);
-        TensorPrimitives.Multiply(gradient, gradient, g);
-        TensorPrimitives.MultiplyAdd(g, 1 - b2, v, v);
-
-        double t = Steps;
-        float stepSize = (float)(LearningRate / (1 - Math.Pow(Beta1, t)));
-        float vScale = (float)(1 / Math.Sqrt(1 - Math.Pow(Beta2, t)));
-
-        // W ← W − stepSize · m / (√v · vScale + ε)
-        TensorPrimitives.Sqrt(v, g);
-        TensorPrimitives.Multiply(g, vScale, g);
-        TensorPrimitives.Add(g, (float)Epsilon, g);
-        TensorPrimitives.Divide(m, g, g);
-        TensorPrimitives.MultiplyAdd(g, -stepSize, value, value);
+        AdamStep.Apply(value, gradient, state[0], state[1], _scratch.AsSpan(0, value.Length), Beta1, Beta2, Epsilon, LearningRate, Steps);
     }
 }

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Numerics.Tensors;
 using System.Text.Json;
 
 namespace ConvNet.Optimizers;
@@ -116,6 +117,16 @@ public abstract class Optimizer
     /// <param name="writer">The writer, positioned inside the settings object.</param>
     protected internal virtual void WriteConfig(Utf8JsonWriter writer)
     {
+    }
+
+    /// <summary>g′ = g + λW into <paramref name="destination"/>: L2 weight decay folded into the gradient (weights only).</summary>
+    private protected static void DecayedGradient(Parameter parameter, ReadOnlySpan<float> value, ReadOnlySpan<float> gradient, double weightDecay, Span<float> destination)
+    {
+        gradient.CopyTo(destination);
+        if (parameter.Decays && weightDecay != 0)
+        {
+            TensorPrimitives.MultiplyAdd(value, (float)weightDecay, destination, destination);
+        }
     }
 
     /// <summary>Fills a parameter's new state buffers before its first step (default: all zero).</summary>

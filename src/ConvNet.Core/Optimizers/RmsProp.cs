@@ -93,11 +93,7 @@ public sealed class RmsProp : Optimizer
         }
 
         Span<float> g = _scratch.AsSpan(0, n), d = _scratch.AsSpan(n, n);
-        gradient.CopyTo(g);
-        if (parameter.Decays && WeightDecay != 0)
-        {
-            TensorPrimitives.MultiplyAdd(value, (float)WeightDecay, g, g);
-        }
+        DecayedGradient(parameter, value, gradient, WeightDecay, g);
 
         float rho = (float)Alpha;
         Span<float> s = state[0];

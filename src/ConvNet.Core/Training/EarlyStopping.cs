@@ -1,5 +1,3 @@
-using System;
-
 namespace ConvNet.Training;
 
 /// <summary>
@@ -12,7 +10,7 @@ public sealed class EarlyStopping : TrainingCallback
 {
     private double _best = double.PositiveInfinity;
     private int _wait;
-    private float[][]? _bestValues;
+    private StepSnapshot? _bestModel;
 
     /// <summary>Creates the callback.</summary>
     /// <param name="patience">Epochs without improvement to tolerate (≥ 1).</param>
@@ -54,37 +52,14 @@ public sealed class EarlyStopping : TrainingCallback
             BestEpoch = context.Metrics.Epoch;
             if (RestoreBestWeights)
             {
-                Copy(context.Trainer.Network, toNetwork: false);
+                _bestModel ??= new StepSnapshot(context.Trainer.Network, optimizer: null);
+                _bestModel.Take();
             }
         }
         else if (++_wait >= Patience)
         {
             context.StopTraining = true;
-            if (RestoreBestWeights && _bestValues is not null)
-            {
-                Copy(context.Trainer.Network, toNetwork: true);
-            }
-        }
-    }
-
-    /// <summary>Parameters then buffers, in the network's order, into or out of the saved copy.</summary>
-    private void Copy(Network network, bool toNetwork)
-    {
-        var parameters = network.Parameters;
-        var buffers = network.NamedBuffers;
-        _bestValues ??= new float[parameters.Count + buffers.Count][];
-        for (int i = 0; i < parameters.Count + buffers.Count; i++)
-        {
-            Span<float> live = i < parameters.Count ? parameters[i].Value.AsSpan() : buffers[i - parameters.Count].Buffer.Value.AsSpan();
-            if (toNetwork)
-            {
-                _bestValues[i].CopyTo(live);
-            }
-            else
-            {
-                _bestValues[i] ??= new float[live.Length];
-                live.CopyTo(_bestValues[i]);
-            }
+            _bestModel?.Restore();
         }
     }
 }

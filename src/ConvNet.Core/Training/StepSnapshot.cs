@@ -9,16 +9,17 @@ namespace ConvNet.Training;
 /// statistics, moved by the training Forward), the optimizer's per-parameter state and its step count — taken before a
 /// step so <see cref="DivergencePolicy.SkipBatch"/> can undo a step that diverged. The copies are allocated once and
 /// reused; taking and restoring one is a memory copy of the model and its optimizer state. Layer-internal random
-/// generators (Dropout) are not part of it: they advance as for any other batch.
+/// generators (Dropout) are not part of it: they advance as for any other batch. Without an optimizer it holds the
+/// model alone (what <see cref="EarlyStopping"/> keeps of the best epoch).
 /// </summary>
 internal sealed class StepSnapshot
 {
     private readonly List<(float[] Live, float[] Copy)> _arrays = [];
     private readonly List<(Tensor Live, float[] Copy)> _tensors = [];
-    private readonly Optimizer _optimizer;
+    private readonly Optimizer? _optimizer;
     private long _steps;
 
-    public StepSnapshot(Network network, Optimizer optimizer)
+    public StepSnapshot(Network network, Optimizer? optimizer)
     {
         _optimizer = optimizer;
         foreach (var p in network.Parameters)
@@ -26,9 +27,12 @@ internal sealed class StepSnapshot
             _tensors.Add((p.Value, new float[p.Value.Length]));
 
             // Creating the state now only does early what the first Step would do (zero-filled buffers).
-            foreach (var s in optimizer.State(p))
+            if (optimizer is not null)
             {
-                _arrays.Add((s, new float[s.Length]));
+                foreach (var s in optimizer.State(p))
+                {
+                    _arrays.Add((s, new float[s.Length]));
+                }
             }
         }
 
@@ -51,7 +55,7 @@ internal sealed class StepSnapshot
             live.CopyTo(copy, 0);
         }
 
-        _steps = _optimizer.Steps;
+        _steps = _optimizer?.Steps ?? 0;
     }
 
     /// <summary>Puts the snapshot back.</summary>
@@ -67,6 +71,9 @@ internal sealed class StepSnapshot
             copy.CopyTo(live, 0);
         }
 
-        _optimizer.Steps = _steps;
+        if (_optimizer is not null)
+        {
+            _optimizer.Steps = _steps;
+        }
     }
 }
