@@ -35,8 +35,8 @@ public static class Program
             }
 
             e.Cancel = true;
-            Console.Error.WriteLine("Cancelling after the current batch (Ctrl-C again to abort)...");
             cts.Cancel();
+            Console.Error.WriteLine("Cancelling after the current batch (Ctrl-C again to abort)...");
         };
         Console.CancelKeyPress += onCancel;
         try
