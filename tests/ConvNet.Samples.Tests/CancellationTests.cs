@@ -19,6 +19,12 @@ public sealed class CancellationTests : IDisposable
 
     private static float[] Weights(Network network) => network.Parameters.SelectMany(p => p.Value.ToArray()).ToArray();
 
+    private static bool SigintIgnored()
+    {
+        string? line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
+        return line is not null && (ulong.Parse(line["SigIgn:".Length..].Trim(), System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture) & 0x2) != 0;
+    }
+
     [Fact]
     public void A_run_cancelled_before_the_first_batch_saves_the_initial_model_and_exits_130()
     {
@@ -65,7 +71,9 @@ public sealed class CancellationTests : IDisposable
     [Fact]
     public void Sigint_to_the_process_cancels_training_and_saves_the_model()
     {
-        if (!OperatingSystem.IsLinux())
+        // A process started with SIGINT ignored (e.g. a background job of a non-interactive shell) passes that on to
+        // its children, and .NET then never sees the signal: nothing to test there (the in-process tests still run).
+        if (!OperatingSystem.IsLinux() || SigintIgnored())
         {
             return;
         }
