@@ -74,6 +74,17 @@ internal sealed class CliOptions
     {
         Description = "modern (ReLU, max-pool), classic (1998: tanh, average pool, C3 connection table), classic-sigmoid, resnet20 or resnext (residual networks with BatchNorm).",
         DefaultValueFactory = _ => "modern",
+        HelpName = string.Join('|', Models),
+        CustomParser = r =>
+        {
+            string token = Token(r);
+            if (Array.IndexOf(Models, token) < 0)
+            {
+                r.AddError($"--model must be one of {string.Join(", ", Models)} (got {token})");
+            }
+
+            return token;
+        },
     };
 
     public Option<int?> Limit { get; } = new("--limit")
@@ -115,8 +126,6 @@ internal sealed class CliOptions
     /// <summary>The options of train (also accepted by the root command, where train is the default).</summary>
     public IEnumerable<Option> TrainOptions => [Epochs, BatchSize, LearningRate, Momentum, WeightDecay, Seed, Threads, Model, Limit, Save, Onnx, Checkpoint, Resume];
 
-    public CliOptions() => Model.AcceptOnlyFromAmong(Models);
-
     /// <summary>True when the user typed the option (not just its default).</summary>
     public static bool Given(ParseResult parse, Option option) => parse.GetResult(option) is OptionResult { Implicit: false };
 
@@ -128,16 +137,27 @@ internal sealed class CliOptions
     {
         var messages = new List<string>();
         var unmatched = parse.UnmatchedTokens;
-        foreach (var token in unmatched)
+        var command = parse.CommandResult.Command;
+        var valid = ValidOptions(command).ToList();
+        for (int i = 0; i < unmatched.Count; i++)
         {
-            messages.Add(token.StartsWith('-') ? $"unknown option '{token}'" : $"unexpected argument '{token}'");
+            string token = unmatched[i];
+            if (token.StartsWith('-'))
+            {
+                string? near = valid.OrderBy(v => Distance(token, v)).FirstOrDefault(v => Distance(token, v) <= 2);
+                messages.Add(near is null ? $"unknown option '{token}'" : $"unknown option '{token}' (did you mean {near}?)");
+            }
+            else if (i == 0 || !unmatched[i - 1].StartsWith('-'))
+            {
+                // A value right after an unknown option belongs to it; anything else is a stray argument.
+                messages.Add($"unexpected argument '{token}'");
+            }
         }
 
         if (unmatched.Count > 0)
         {
-            var command = parse.CommandResult.Command;
             string name = command is RootCommand ? "the default command (train)" : $"'{command.Name}'";
-            messages.Add($"valid options for {name}: {string.Join(", ", ValidOptions(command))}");
+            messages.Add($"valid options for {name}: {string.Join(", ", valid)}");
         }
 
         foreach (var error in parse.Errors)
@@ -161,6 +181,30 @@ internal sealed class CliOptions
         }
 
         return names;
+    }
+
+    /// <summary>Levenshtein distance, for "did you mean".</summary>
+    private static int Distance(string a, string b)
+    {
+        var row = new int[b.Length + 1];
+        for (int j = 0; j <= b.Length; j++)
+        {
+            row[j] = j;
+        }
+
+        for (int i = 1; i <= a.Length; i++)
+        {
+            int diagonal = row[0];
+            row[0] = i;
+            for (int j = 1; j <= b.Length; j++)
+            {
+                int above = row[j];
+                row[j] = Math.Min(Math.Min(row[j] + 1, row[j - 1] + 1), diagonal + (a[i - 1] == b[j - 1] ? 0 : 1));
+                diagonal = above;
+            }
+        }
+
+        return row[b.Length];
     }
 
     private static int? Int(ArgumentResult r, string expected, Func<int, bool> valid)

@@ -35,8 +35,8 @@ public static class Program
             }
 
             e.Cancel = true;
-            Console.Error.WriteLine("Cancelling after the current batch (Ctrl-C again to abort)...");
             cts.Cancel();
+            Console.Error.WriteLine("Cancelling after the current batch (Ctrl-C again to abort)...");
         };
         Console.CancelKeyPress += onCancel;
         try
@@ -79,7 +79,7 @@ public static class Program
         }
 
         // ProcessTerminationTimeout = null: Ctrl-C is handled by Main through the token, not by the parser.
-        return parse.Invoke(new InvocationConfiguration { Output = output, Error = error, ProcessTerminationTimeout = null, EnableDefaultExceptionHandler = false });
+        return parse.Invoke(new InvocationConfiguration { Output = output, Error = error, ProcessTerminationTimeout = null });
     }
 
     private static RootCommand BuildCommands(CliOptions o, CliContext cli)

@@ -24,6 +24,7 @@ public sealed class FlagTests
     [InlineData("--momentum", "1", "--momentum must be a number in [0, 1) (got 1)")]
     [InlineData("--momentum", "-0.1", "--momentum must be a number in [0, 1) (got -0.1)")]
     [InlineData("--weight-decay", "-1", "--weight-decay must be a finite number >= 0 (got -1)")]
+    [InlineData("--model", "resnet", "--model must be one of modern, classic, classic-sigmoid, resnet20, resnext (got resnet)")]
     [InlineData("--weight-decay", "x", "--weight-decay must be a finite number >= 0 (got x)")]
     public void A_bad_value_is_an_error_naming_the_flag_before_anything_is_loaded(string flag, string value, string message)
     {
@@ -50,7 +51,8 @@ public sealed class FlagTests
     {
         var r = Cli.Run("--epoch", "3");
         r.Exit.Should().Be(2);
-        r.Err.Should().Contain("unknown option '--epoch'").And.Contain("--epochs").And.Contain("--batch-size").And.Contain("--save");
+        r.Err.Should().Contain("unknown option '--epoch' (did you mean --epochs?)").And.Contain("--batch-size").And.Contain("--save");
+        r.Err.Should().NotContain("unexpected argument '3'", "3 is the unknown option's value");
         r.Out.Should().NotContain("LeNet-5 (");
     }
 

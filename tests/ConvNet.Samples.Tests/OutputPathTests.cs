@@ -34,6 +34,18 @@ public sealed class OutputPathTests : System.IDisposable
         r.Out.Should().NotContain("Final test accuracy", "nothing was trained");
     }
 
+    [Theory]
+    [InlineData("--save", "--checkpoint", "--checkpoint must be a different file")]
+    [InlineData("--save", "--export-onnx", "--save and --export-onnx must be different files")]
+    public void Two_outputs_to_one_file_are_rejected(string first, string second, string message)
+    {
+        string path = _temp.File("m.out");
+        var r = Cli.Run("--epochs", "1", "--limit", "64", first, path, second, path);
+        r.Exit.Should().Be(2);
+        r.Err.Should().Contain(message);
+        File.Exists(path).Should().BeFalse();
+    }
+
     [Fact]
     public void The_writability_probe_leaves_nothing_behind_and_good_paths_are_written()
     {
