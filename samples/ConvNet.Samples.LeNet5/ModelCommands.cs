@@ -27,9 +27,13 @@ internal static class ModelCommands
             table.AddColumn(k.ToString(CultureInfo.InvariantCulture));
         }
 
+        table.AddColumn("precision").AddColumn("recall").AddColumn("F1");
+        var confusion = result.ConfusionMatrix!;
         for (int t = 0; t < test.Classes; t++)
         {
-            table.AddRow(new[] { $"{t} {FashionMnist.ClassNames[t]}" }.Concat(Enumerable.Range(0, test.Classes).Select(p => result.ConfusionMatrix[t, p].ToString(CultureInfo.InvariantCulture))).ToArray());
+            var counts = Enumerable.Range(0, test.Classes).Select(p => confusion[t, p].ToString(CultureInfo.InvariantCulture));
+            string[] scores = [confusion.Precision(t).ToString("F3", CultureInfo.InvariantCulture), confusion.Recall(t).ToString("F3", CultureInfo.InvariantCulture), confusion.F1(t).ToString("F3", CultureInfo.InvariantCulture)];
+            table.AddRow(new[] { $"{t} {FashionMnist.ClassNames[t]}" }.Concat(counts).Concat(scores).ToArray());
         }
 
         cli.Console.Write(table);

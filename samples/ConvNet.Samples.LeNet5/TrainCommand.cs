@@ -183,7 +183,7 @@ internal sealed class TrainCommand(CliOptions o, ParseResult parse, CliContext c
             table.AddRow(m.Epoch.ToString(CultureInfo.InvariantCulture), m.LearningRate.ToString("G3", CultureInfo.InvariantCulture),
                 m.TrainLoss.ToString("F4", CultureInfo.InvariantCulture), m.TrainAccuracy.ToString("P2", CultureInfo.InvariantCulture),
                 m.ValidationLoss?.ToString("F4", CultureInfo.InvariantCulture) ?? "-", m.ValidationAccuracy?.ToString("P2", CultureInfo.InvariantCulture) ?? "-",
-                m.ImagesPerSecond.ToString("N0", CultureInfo.InvariantCulture), m.Elapsed.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture) + " s");
+                m.SamplesPerSecond.ToString("N0", CultureInfo.InvariantCulture), m.Elapsed.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture) + " s");
         }
 
         cli.Console.Write(table);

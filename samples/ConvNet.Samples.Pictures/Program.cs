@@ -82,7 +82,7 @@ for (int t = 0; t < k; t++)
 {
     for (int p = 0; p < k; p++)
     {
-        cm[t, p] = eval.ConfusionMatrix[t, p];
+        cm[t, p] = eval.ConfusionMatrix![t, p];
     }
 }
 
@@ -94,7 +94,7 @@ for (int t = 0; t < k; t++)
 {
     for (int p = 0; p < k; p++)
     {
-        var label = cmPlot.Add.Text(eval.ConfusionMatrix[t, p].ToString(System.Globalization.CultureInfo.InvariantCulture), p, k - 1 - t);
+        var label = cmPlot.Add.Text(eval.ConfusionMatrix![t, p].ToString(System.Globalization.CultureInfo.InvariantCulture), p, k - 1 - t);
         label.LabelFontColor = cm[t, p] > cm.Cast<double>().Max() / 2 ? ScottPlot.Colors.Black : ScottPlot.Colors.White;
         label.LabelAlignment = ScottPlot.Alignment.MiddleCenter;
     }

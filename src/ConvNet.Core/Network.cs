@@ -164,7 +164,7 @@ public sealed class Network
     }
 
     /// <summary>
-    /// Whether the network is in training mode (the default, as in PyTorch): <see cref="Forward"/> then uses batch
+    /// Whether the network is in training mode (the default, as in PyTorch): <see cref="Forward(Tensor)"/> then uses batch
     /// statistics in BatchNorm and drops in Dropout. <see cref="Predict(Tensor)"/> always runs in inference mode.
     /// </summary>
     public bool IsTraining => _training;
@@ -280,12 +280,15 @@ public sealed class Network
     /// </summary>
     /// <param name="input">x, [N, …InputShape].</param>
     /// <returns>y^(L).</returns>
-    public Tensor Forward(Tensor input)
+    public Tensor Forward(Tensor input) => Forward(input, CancellationToken.None);
+
+    /// <summary>Forward that checks <paramref name="token"/> before every layer (the trainer's cancellation).</summary>
+    internal Tensor Forward(Tensor input, CancellationToken token)
     {
         lock (_sync)
         {
             var ws = Prepare(input);
-            RunForward(ws, input);
+            RunForward(ws, input, token);
             _lastInput = input;
             _backwardPending = true;
             return ws.Activations[^1];
@@ -297,7 +300,11 @@ public sealed class Network
     /// gradient; the first layer skips δ^(0).
     /// </summary>
     /// <param name="outputGradient">δ^(L), shape of the last Forward's output.</param>
-    public void Backward(Tensor outputGradient)
+    public void Backward(Tensor outputGradient) => Backward(outputGradient, CancellationToken.None);
+
+    /// <summary>Backward that checks <paramref name="token"/> before every layer; a cancelled step is abandoned with
+    /// <see cref="AbandonStep"/>.</summary>
+    internal void Backward(Tensor outputGradient, CancellationToken token)
     {
         ThrowHelper.NotNull(outputGradient, nameof(outputGradient));
         lock (_sync)
@@ -317,6 +324,7 @@ public sealed class Network
             Tensor delta = outputGradient;
             for (int l = _layers.Count - 1; l >= 0; l--)
             {
+                token.ThrowIfCancellationRequested();
                 Tensor input = l == 0 ? _lastInput : ws.Activations[l - 1];
                 Tensor? inputGradient = l == 0 ? null : deltas[l - 1];
                 _layers[l].Backward(input, ws.Activations[l], delta, inputGradient);
@@ -532,11 +540,22 @@ public sealed class Network
         }
     }
 
-    private void RunForward(Workspace ws, Tensor input)
+    /// <summary>Forgets a training step cancelled between its Forward and the end of its Backward (the gradients it
+    /// left are overwritten by the next Backward).</summary>
+    internal void AbandonStep()
+    {
+        lock (_sync)
+        {
+            _backwardPending = false;
+        }
+    }
+
+    private void RunForward(Workspace ws, Tensor input, CancellationToken token = default)
     {
         Tensor x = input;
         for (int l = 0; l < _layers.Count; l++)
         {
+            token.ThrowIfCancellationRequested();
             _layers[l].Forward(x, ws.Activations[l]);
             x = ws.Activations[l];
         }

@@ -4,15 +4,19 @@ using System.IO;
 namespace ConvNet.Data;
 
 /// <summary>
-/// An in-memory labelled data set: samples of one shape (e.g. [1, 28, 28]) as float32, and an integer class label each.
+/// An in-memory data set: samples of one shape (e.g. [1, 28, 28]) as float32, and an integer class label each (or, for
+/// regression, a float target vector each).
 /// </summary>
-public sealed class Dataset
+public sealed class Dataset : DataSource
 {
     private readonly float[] _samples;
     private readonly int[] _labels;
     private readonly int[] _sampleShape;
+    private readonly float[]? _targets;
+    private readonly int[] _targetShape = [];
+    private readonly int _count;
 
-    /// <summary>Creates a data set over existing arrays (not copied).</summary>
+    /// <summary>Creates a labelled data set over existing arrays (not copied).</summary>
     /// <param name="samples">Count · Π sampleShape values, row-major, sample after sample.</param>
     /// <param name="labels">One label per sample, each in 0..classes−1.</param>
     /// <param name="sampleShape">The shape of one sample.</param>
@@ -45,18 +49,62 @@ public sealed class Dataset
         _samples = samples;
         _labels = labels;
         _sampleShape = (int[])sampleShape.Clone();
+        _count = labels.Length;
         SampleSize = size;
         Classes = classes;
     }
 
-    /// <summary>The number of samples.</summary>
-    public int Count => _labels.Length;
+    /// <summary>Creates a regression data set (a float target vector per sample) over existing arrays (not copied).</summary>
+    /// <param name="samples">Count · Π sampleShape values, sample after sample.</param>
+    /// <param name="targets">Count · Π targetShape values, target after target.</param>
+    /// <param name="sampleShape">The shape of one sample.</param>
+    /// <param name="targetShape">The shape of one target (e.g. [1] for one value per sample).</param>
+    public Dataset(float[] samples, float[] targets, int[] sampleShape, int[] targetShape)
+    {
+        ThrowHelper.NotNull(samples, nameof(samples));
+        ThrowHelper.NotNull(targets, nameof(targets));
+        ThrowHelper.NotNull(sampleShape, nameof(sampleShape));
+        ThrowHelper.NotNull(targetShape, nameof(targetShape));
+        int size = Tensor.ValidateShape(sampleShape, nameof(sampleShape));
+        int targetSize = Tensor.ValidateShape(targetShape, nameof(targetShape));
+        if (samples.Length == 0 || samples.Length % size != 0)
+        {
+            ThrowHelper.Argument(nameof(samples), $"{samples.Length} values are not a whole, non-zero number of samples shaped {ThrowHelper.Shape(sampleShape)}.");
+        }
 
-    /// <summary>The number of classes K.</summary>
-    public int Classes { get; }
+        int count = samples.Length / size;
+        if ((long)count * targetSize != targets.Length)
+        {
+            ThrowHelper.Argument(nameof(targets), $"{count} samples with targets shaped {ThrowHelper.Shape(targetShape)} need {(long)count * targetSize} target values; actual {targets.Length}.");
+        }
+
+        _samples = samples;
+        _labels = [];
+        _targets = targets;
+        _sampleShape = (int[])sampleShape.Clone();
+        _targetShape = (int[])targetShape.Clone();
+        _count = count;
+        SampleSize = size;
+        TargetSize = targetSize;
+    }
+
+    /// <summary>The number of samples.</summary>
+    public override int Count => _count;
+
+    /// <summary>The number of classes K (0 for a regression data set).</summary>
+    public override int Classes { get; }
 
     /// <summary>The shape of one sample.</summary>
-    public ReadOnlySpan<int> SampleShape => _sampleShape;
+    public override ReadOnlySpan<int> SampleShape => _sampleShape;
+
+    /// <summary>The shape of one target (regression); empty for labelled data.</summary>
+    public override ReadOnlySpan<int> TargetShape => _targetShape;
+
+    /// <summary>Π TargetShape (0 for labelled data).</summary>
+    public int TargetSize { get; }
+
+    /// <summary>All targets, target after target (regression; empty for labelled data).</summary>
+    public ReadOnlySpan<float> Targets => _targets;
 
     /// <summary>Π SampleShape.</summary>
     public int SampleSize { get; }
@@ -64,7 +112,7 @@ public sealed class Dataset
     /// <summary>All sample values, sample after sample.</summary>
     public ReadOnlySpan<float> Samples => _samples;
 
-    /// <summary>All labels.</summary>
+    /// <summary>All labels (empty for a regression data set).</summary>
     public ReadOnlySpan<int> Labels => _labels;
 
     /// <summary>The values of sample <paramref name="index"/>.</summary>
@@ -128,7 +176,10 @@ public sealed class Dataset
             ThrowHelper.OutOfRange(nameof(start), start, $"Subset [{start}, {(long)start + count}) is outside 0..{Count}.");
         }
 
-        return new Dataset(_samples.AsSpan(start * SampleSize, count * SampleSize).ToArray(), _labels.AsSpan(start, count).ToArray(), _sampleShape, Classes);
+        var samples = _samples.AsSpan(start * SampleSize, count * SampleSize).ToArray();
+        return _targets is null
+            ? new Dataset(samples, _labels.AsSpan(start, count).ToArray(), _sampleShape, Classes)
+            : new Dataset(samples, _targets.AsSpan(start * TargetSize, count * TargetSize).ToArray(), _sampleShape, _targetShape);
     }
 
     /// <summary>The samples at the given indices, in that order (copied).</summary>
@@ -143,14 +194,22 @@ public sealed class Dataset
         }
 
         var s = new float[total];
-        var l = new int[indices.Length];
+        var l = new int[_targets is null ? indices.Length : 0];
+        var t = new float[_targets is null ? 0 : (long)indices.Length * TargetSize];
         for (int i = 0; i < indices.Length; i++)
         {
             Sample(indices[i]).CopyTo(s.AsSpan(i * SampleSize));
-            l[i] = _labels[indices[i]];
+            if (_targets is null)
+            {
+                l[i] = _labels[indices[i]];
+            }
+            else
+            {
+                _targets.AsSpan(indices[i] * TargetSize, TargetSize).CopyTo(t.AsSpan(i * TargetSize));
+            }
         }
 
-        return new Dataset(s, l, _sampleShape, Classes);
+        return _targets is null ? new Dataset(s, l, _sampleShape, Classes) : new Dataset(s, t, _sampleShape, _targetShape);
     }
 
     /// <summary>Splits off a seeded random validation set.</summary>
@@ -214,23 +273,39 @@ public sealed class Dataset
     public void CopyBatch(ReadOnlySpan<int> order, int start, Tensor batch, Span<int> labels)
     {
         ThrowHelper.NotNull(batch, nameof(batch));
-        int n = batch.Shape[0];
-        if (batch.Length != (long)n * SampleSize || labels.Length < n || start < 0 || (long)start + n > order.Length)
+        int n = batch.Rank == 0 ? 0 : batch.Shape[0];
+        if (start < 0 || (long)start + n > order.Length)
         {
             ThrowHelper.Argument(nameof(batch), $"Batch {ThrowHelper.Shape(batch.Shape)} does not fit samples of {ThrowHelper.Shape(_sampleShape)} at {start} of {order.Length}.");
         }
 
-        Span<float> dst = batch.AsSpan();
-        for (int i = 0; i < n; i++)
+        for (int i = start; i < start + n; i++)
         {
-            int idx = order[start + i];
-            if ((uint)idx >= (uint)Count)
+            if ((uint)order[i] >= (uint)Count)
             {
-                ThrowHelper.OutOfRange(nameof(order), idx, $"Sample index {idx} at position {start + i} is outside 0..{Count - 1}.");
+                ThrowHelper.OutOfRange(nameof(order), order[i], $"Sample index {order[i]} at position {i} is outside 0..{Count - 1}.");
             }
+        }
 
+        CopyBatch(order.Slice(start, n), batch, labels, null);
+    }
+
+    /// <inheritdoc/>
+    protected override void CopyBatchCore(ReadOnlySpan<int> indices, Tensor batch, Span<int> labels, Tensor? targets, int epoch)
+    {
+        Span<float> dst = batch.AsSpan();
+        for (int i = 0; i < indices.Length; i++)
+        {
+            int idx = indices[i];
             _samples.AsSpan(idx * SampleSize, SampleSize).CopyTo(dst.Slice(i * SampleSize, SampleSize));
-            labels[i] = _labels[idx];
+            if (_targets is null)
+            {
+                labels[i] = _labels[idx];
+            }
+            else
+            {
+                _targets.AsSpan(idx * TargetSize, TargetSize).CopyTo(targets!.AsSpan().Slice(i * TargetSize, TargetSize));
+            }
         }
     }
 }

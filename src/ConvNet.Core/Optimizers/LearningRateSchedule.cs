@@ -1,20 +1,36 @@
 using System;
+using ConvNet.Optimizers.Schedules;
 
 namespace ConvNet.Optimizers;
 
 /// <summary>
-/// A learning rate per epoch: α_e = f(e, α₀), applied by the trainer at the start of each epoch (e from 0). The trainer
-/// computes the rate of every epoch a Fit will run before its first step and refuses NaN, ∞ and negative rates (0 is
-/// allowed). <see cref="object.ToString"/> describes the schedule; checkpoints record it, and resuming with a schedule
-/// of another description is refused, so a custom schedule should override it with its settings.
+/// A learning rate per epoch, α_e = f(e, α₀), or per step (<see cref="IsPerStep"/>): α_{e,b} = f(e, b, B, α₀) for batch
+/// b of B in epoch e (both from 0). The trainer applies it before every epoch (or every step) and checks the rate of
+/// every step a Fit will run before the first one, refusing NaN, ∞ and negative rates (0 is allowed).
+/// <see cref="object.ToString"/> describes the schedule; checkpoints record it, resuming with a schedule of another
+/// description is refused, and <see cref="Training.Trainer.FromCheckpoint"/> rebuilds the built-in schedules from it, so
+/// a custom schedule should override it with its settings.
 /// </summary>
 public abstract class LearningRateSchedule
 {
-    /// <summary>The learning rate for epoch <paramref name="epoch"/> (0-based).</summary>
+    /// <summary>The learning rate for epoch <paramref name="epoch"/> (0-based); for a per-step schedule, the rate of the
+    /// epoch's first batch.</summary>
     /// <param name="epoch">The epoch.</param>
     /// <param name="baseRate">α₀.</param>
     /// <returns>α_e.</returns>
     public abstract double Rate(int epoch, double baseRate);
+
+    /// <summary>The learning rate of batch <paramref name="batch"/> of <paramref name="batchesPerEpoch"/> in epoch
+    /// <paramref name="epoch"/> (all 0-based); the epoch's rate unless the schedule is per step.</summary>
+    /// <param name="epoch">The epoch.</param>
+    /// <param name="batch">The batch within the epoch.</param>
+    /// <param name="batchesPerEpoch">B, batches per epoch.</param>
+    /// <param name="baseRate">α₀.</param>
+    /// <returns>α_{e,b}.</returns>
+    public virtual double Rate(int epoch, int batch, int batchesPerEpoch, double baseRate) => Rate(epoch, baseRate);
+
+    /// <summary>True when the rate changes within an epoch (the trainer then sets it before every step).</summary>
+    public virtual bool IsPerStep => false;
 
     /// <summary>α_e = α₀.</summary>
     public static LearningRateSchedule Constant { get; } = new ConstantSchedule();
@@ -50,25 +66,52 @@ public abstract class LearningRateSchedule
         return new CosineSchedule(totalEpochs, minRate);
     }
 
-    private sealed class ConstantSchedule : LearningRateSchedule
+    /// <summary>
+    /// Linear warm-up per step, then <paramref name="then"/>: for the global step s = e·B + b,
+    /// α = α₀ · (s + 1) / W while s &lt; W, afterwards <paramref name="then"/>'s rate (which keeps counting epochs from 0
+    /// at the start of training, as PyTorch's SequentialLR does not: the warm-up steps are part of the first epochs).
+    /// </summary>
+    /// <param name="warmupSteps">W, steps (batches) of warm-up.</param>
+    /// <param name="then">The schedule after warm-up (default constant).</param>
+    /// <returns>The schedule.</returns>
+    public static LearningRateSchedule LinearWarmup(int warmupSteps, LearningRateSchedule? then = null)
     {
-        public override double Rate(int epoch, double baseRate) => baseRate;
-
-        public override string ToString() => "constant";
+        ThrowHelper.Positive(warmupSteps, nameof(warmupSteps));
+        return new WarmupSchedule(warmupSteps, then ?? Constant);
     }
 
-    private sealed class StepSchedule(int stepSize, double gamma) : LearningRateSchedule
+    /// <summary>
+    /// The one-cycle policy (Smith; PyTorch OneCycleLR with cosine annealing, per step) peaking at α₀: over the
+    /// T = E·B steps the rate rises from α₀/div to α₀ in the first pct·T − 1 steps, then falls to α₀/(div·finalDiv):
+    /// α = end + ½(start − end)(1 + cos(π·p)), p the fraction of the phase done.
+    /// </summary>
+    /// <param name="totalEpochs">E, the epochs of the cycle.</param>
+    /// <param name="pctStart">Fraction of the steps spent rising (default 0.3).</param>
+    /// <param name="divFactor">α₀ / initial rate (default 25).</param>
+    /// <param name="finalDivFactor">Initial rate / final rate (default 10⁴).</param>
+    /// <returns>The schedule.</returns>
+    public static LearningRateSchedule OneCycle(int totalEpochs, double pctStart = 0.3, double divFactor = 25, double finalDivFactor = 1e4)
     {
-        public override double Rate(int epoch, double baseRate) => baseRate * Math.Pow(gamma, epoch / stepSize);
+        ThrowHelper.Positive(totalEpochs, nameof(totalEpochs));
+        if (!(pctStart > 0 && pctStart < 1))
+        {
+            ThrowHelper.OutOfRange(nameof(pctStart), pctStart, "Expected 0 < pctStart < 1.");
+        }
 
-        public override string ToString() => stepSize == 1 ? FormattableString.Invariant($"exponential(γ={gamma})") : FormattableString.Invariant($"step({stepSize}, γ={gamma})");
+        ThrowHelper.FinitePositive(divFactor, nameof(divFactor));
+        ThrowHelper.FinitePositive(finalDivFactor, nameof(finalDivFactor));
+        return new OneCycleSchedule(totalEpochs, pctStart, divFactor, finalDivFactor);
     }
 
-    private sealed class CosineSchedule(int total, double min) : LearningRateSchedule
+    /// <summary>Rebuilds a built-in schedule from its description (<see cref="object.ToString"/>), as recorded in a
+    /// checkpoint; null for a description no built-in schedule gives (a custom schedule).</summary>
+    /// <param name="description">The description.</param>
+    /// <returns>The schedule, or null.</returns>
+    public static LearningRateSchedule? TryParse(string description)
     {
-        public override double Rate(int epoch, double baseRate) =>
-            Math.Max(min + (0.5 * (baseRate - min) * (1 + Math.Cos(Math.PI * Math.Min(epoch, total) / total))), 1e-12);
-
-        public override string ToString() => FormattableString.Invariant($"cosine({total}, min={min})");
+        ThrowHelper.NotNull(description, nameof(description));
+        return ScheduleParser.TryParse(description);
     }
+
+    internal static string Invariant(FormattableString text) => FormattableString.Invariant(text);
 }

@@ -13,4 +13,9 @@ namespace ConvNet.Serialization;
 /// <param name="Shuffle">Whether the sample order was reshuffled every epoch.</param>
 /// <param name="Schedule">The learning-rate schedule's description (its <see cref="object.ToString"/>).</param>
 /// <param name="SampleCount">The number of training samples, if the trainer had seen its data when it saved.</param>
-public sealed record TrainingRun(int BatchSize, int Epochs, bool Shuffle, string Schedule, int? SampleCount);
+public sealed record TrainingRun(int BatchSize, int Epochs, bool Shuffle, string Schedule, int? SampleCount)
+{
+    /// <summary>The trainer's <see cref="Training.Trainer.LearningRateFactor"/> (what reduce-on-plateau lowered), saved
+    /// as <c>convnet.lrFactor</c> when it is not 1; a resumed run continues with it.</summary>
+    public double LearningRateFactor { get; init; } = 1;
+}

@@ -13,6 +13,7 @@ internal static class TrainingRunMetadata
     private const string Shuffle = "convnet.shuffle";
     private const string Schedule = "convnet.schedule";
     private const string Samples = "convnet.samples";
+    private const string Factor = "convnet.lrFactor";
 
     public static void Write(Utf8JsonWriter w, TrainingRun run)
     {
@@ -23,6 +24,11 @@ internal static class TrainingRunMetadata
         if (run.SampleCount is int samples)
         {
             w.WriteString(Samples, samples.ToString(CultureInfo.InvariantCulture));
+        }
+
+        if (run.LearningRateFactor != 1)
+        {
+            w.WriteString(Factor, run.LearningRateFactor.ToString("R", CultureInfo.InvariantCulture));
         }
     }
 
@@ -44,7 +50,17 @@ internal static class TrainingRunMetadata
         };
         string schedule = Text(meta, Schedule);
         int? samples = meta.TryGetProperty(Samples, out _) ? Positive(meta, Samples) : null;
-        return new TrainingRun(batchSize, epochs, shuffle, schedule, samples);
+        double factor = 1;
+        if (meta.TryGetProperty(Factor, out _))
+        {
+            string text = Text(meta, Factor);
+            if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out factor) || !double.IsFinite(factor) || factor < 0)
+            {
+                ThrowHelper.InvalidData($"The model file's {Factor} is '{text}', not a finite number >= 0.");
+            }
+        }
+
+        return new TrainingRun(batchSize, epochs, shuffle, schedule, samples) { LearningRateFactor = factor };
     }
 
     private static int Positive(JsonElement meta, string key)

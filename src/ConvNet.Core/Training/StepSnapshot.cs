@@ -19,10 +19,13 @@ internal sealed class StepSnapshot
     private readonly Optimizer? _optimizer;
     private long _steps;
 
-    public StepSnapshot(Network network, Optimizer? optimizer)
+    /// <param name="network">The network.</param>
+    /// <param name="optimizer">The optimizer whose state to keep too, or null.</param>
+    /// <param name="parameters">False to keep the state buffers alone (what a cancelled half step moved).</param>
+    public StepSnapshot(Network network, Optimizer? optimizer, bool parameters = true)
     {
-        _optimizer = optimizer;
-        foreach (var p in network.Parameters)
+        _optimizer = parameters ? optimizer : null;
+        foreach (var p in parameters ? network.Parameters : [])
         {
             _tensors.Add((p.Value, new float[p.Value.Length]));
 

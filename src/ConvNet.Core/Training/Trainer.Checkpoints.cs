@@ -2,6 +2,8 @@ using System;
 using System.IO;
 using System.Threading;
 using ConvNet.Data;
+using ConvNet.Losses;
+using ConvNet.Optimizers;
 using ConvNet.Serialization;
 
 namespace ConvNet.Training;
@@ -95,8 +97,54 @@ public sealed partial class Trainer
             CompletedEpochs = checkpoint.CompletedEpochs;
             CompletedBatches = checkpoint.CompletedBatches;
             _resumedSamples = checkpoint.Run?.SampleCount;
+            _rateFactor = checkpoint.Run?.LearningRateFactor ?? 1;
             _samples = _resumedSamples;
         }
+    }
+
+    /// <summary>
+    /// A trainer that continues a checkpoint: its network and optimizer (with state), and options rebuilt from the run
+    /// the checkpoint records (batch size, epochs, shuffle flag, seed, and a built-in schedule from its description),
+    /// then <see cref="Resume"/>d, so <c>Trainer.FromCheckpoint(ModelSerializer.LoadCheckpoint(path), loss).Fit(data)</c>
+    /// finishes the run and <see cref="FitMore"/> extends it. Settings a checkpoint does not record (threads, gradient
+    /// clipping, divergence policy, evaluation batch size) take their defaults unless <paramref name="options"/> are given.
+    /// </summary>
+    /// <param name="checkpoint">A checkpoint written by <see cref="SaveCheckpoint"/>.</param>
+    /// <param name="loss">The loss (not stored in checkpoints).</param>
+    /// <param name="options">Options to use instead of the recorded ones (they must agree with the record, as for
+    /// <see cref="Resume"/>); needed for checkpoints without a run record and for custom schedules.</param>
+    /// <returns>The trainer, positioned where the checkpoint was taken.</returns>
+    /// <exception cref="ArgumentException">The checkpoint holds no optimizer, or no run record / a custom schedule and no
+    /// options were given.</exception>
+    public static Trainer FromCheckpoint(Checkpoint checkpoint, Loss loss, TrainingOptions? options = null)
+    {
+        ThrowHelper.NotNull(checkpoint, nameof(checkpoint));
+        ThrowHelper.NotNull(loss, nameof(loss));
+        if (checkpoint.Optimizer is null)
+        {
+            ThrowHelper.Argument(nameof(checkpoint), "The file holds a model without optimizer state (saved with ModelSerializer.Save, not Trainer.SaveCheckpoint): create a Trainer with a new optimizer to train it further.");
+        }
+
+        if (options is null)
+        {
+            if (checkpoint.Run is not TrainingRun run)
+            {
+                ThrowHelper.Argument(nameof(options), "The checkpoint does not record its training run (written by an earlier version): pass the TrainingOptions it was trained with.");
+                return null!;
+            }
+
+            var schedule = LearningRateSchedule.TryParse(run.Schedule);
+            if (schedule is null)
+            {
+                ThrowHelper.Argument(nameof(options), $"The checkpoint was trained with the schedule '{run.Schedule}', which is not a built-in one: pass TrainingOptions with that schedule.");
+            }
+
+            options = new TrainingOptions { Epochs = run.Epochs, BatchSize = run.BatchSize, Shuffle = run.Shuffle, Seed = checkpoint.Seed, Schedule = schedule! };
+        }
+
+        var trainer = new Trainer(checkpoint.Network, loss, checkpoint.Optimizer, options);
+        trainer.Resume(checkpoint);
+        return trainer;
     }
 
     private static string Position(Checkpoint c) => $"epoch {c.CompletedEpochs + 1} after batch {c.CompletedBatches}";
@@ -112,7 +160,7 @@ public sealed partial class Trainer
     }
 
     /// <summary>A resumed run must continue on data of the checkpoint's size (checked at Fit start, before any step).</summary>
-    private void CheckResumedData(Dataset train)
+    private void CheckResumedData(DataSource train)
     {
         if (_resumedSamples is int samples && samples != train.Count)
         {
@@ -123,7 +171,7 @@ public sealed partial class Trainer
     }
 
     private ModelSerializer.Position CurrentPosition() =>
-        new(CompletedEpochs, CompletedBatches, Options.Seed, new TrainingRun(Options.BatchSize, Options.Epochs, Options.Shuffle, ScheduleDescription, _samples));
+        new(CompletedEpochs, CompletedBatches, Options.Seed, new TrainingRun(Options.BatchSize, Options.Epochs, Options.Shuffle, ScheduleDescription, _samples) { LearningRateFactor = _rateFactor });
 
     /// <summary>What a checkpoint writer would refuse: the first layer with NaN or ∞ in its weights, buffers or optimizer state.</summary>
     private string? NonFiniteReason()

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Numerics.Tensors;
+using System.Threading;
 using ConvNet.Data;
 
 namespace ConvNet.Training;
@@ -16,18 +17,40 @@ public sealed partial class Trainer
     /// position update, so a concurrent Predict or <see cref="SaveCheckpoint"/> never sees half a step. A non-finite
     /// loss or gradient, or weights made non-finite by the step, is a divergence: with
     /// <see cref="DivergencePolicy.SkipBatch"/> the step is undone and the batch skipped; otherwise it throws.
+    /// Cancellation between layers abandons the step before the optimizer runs and puts the state buffers back.
     /// </summary>
-    /// <returns>True when the step was applied, false when the batch was skipped.</returns>
-    private bool Step(Tensor x, Span<int> labels, Tensor delta, int epoch, int batch, ref int correct, out float loss)
+    /// <returns>False when cancelled (nothing changed); else true, with <paramref name="applied"/> false when the batch
+    /// was skipped.</returns>
+    private bool TryStep(Tensor x, Span<int> labels, Tensor? targets, Tensor delta, int epoch, int batch, ref int correct, out float loss, out bool applied, CancellationToken token)
     {
         lock (Network.SyncRoot)
         {
             _snapshot?.Take();
-            var y = Network.Forward(x);
-            loss = Loss.Forward(y, labels);
-            correct += CountCorrect(y, labels);
-            Loss.Backward(y, labels, delta);
-            Network.Backward(delta);
+            Tensor y;
+            try
+            {
+                y = Network.Forward(x, token);
+                loss = targets is null ? Loss.Forward(y, labels) : Loss.Forward(y, targets);
+                if (targets is null)
+                {
+                    correct += CountCorrect(y, labels);
+                    Loss.Backward(y, labels, delta);
+                }
+                else
+                {
+                    Loss.Backward(y, targets, delta);
+                }
+
+                Network.Backward(delta, token);
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                Network.AbandonStep();
+                _snapshot!.Restore();
+                loss = float.NaN;
+                applied = false;
+                return false;
+            }
 
             string? problem = null;
             var where = LayerLocation.First(Network, LayerLocation.NonFiniteGradient);
@@ -51,6 +74,7 @@ public sealed partial class Trainer
                 }
             }
 
+            applied = problem is null;
             if (problem is null)
             {
                 _skippedInARow = 0;
@@ -74,28 +98,36 @@ public sealed partial class Trainer
             }
 
             CompletedBatches = batch + 1;
-            return false;
+            return true;
         }
     }
 
-    /// <summary>The learning rate of every epoch Fit will run, each checked before the first step.</summary>
-    private double[] ValidatedRates()
+    /// <summary>
+    /// Checks the learning rate of every step Fit will run (every epoch's, for a per-epoch schedule) before the first
+    /// one: each must be finite and ≥ 0. Nothing is stored; <see cref="ScheduledRate"/> recomputes each as it is used.
+    /// </summary>
+    private void ValidateRates(int batches)
     {
-        var rates = new double[Options.Epochs];
+        bool perStep = Options.Schedule.IsPerStep;
         for (int e = CompletedEpochs; e < Options.Epochs; e++)
         {
-            double rate = Options.Schedule.Rate(e, BaseLearningRate);
-            if (!double.IsFinite(rate) || rate < 0)
+            int first = e == CompletedEpochs ? Math.Min(CompletedBatches, batches) : 0;
+            for (int b = first; b < (perStep ? batches : first + 1); b++)
             {
-                ThrowHelper.Argument(nameof(TrainingOptions.Schedule), Invariant(
-                    $"The learning-rate schedule {ScheduleDescription} gives α = {rate} for epoch {e + 1} (α₀ = {BaseLearningRate}); a rate must be finite and >= 0. Nothing was trained."));
+                double rate = ScheduledRate(e, b, batches);
+                if (!double.IsFinite(rate) || rate < 0)
+                {
+                    ThrowHelper.Argument(nameof(TrainingOptions.Schedule), Invariant(
+                        $"The learning-rate schedule {ScheduleDescription} gives α = {rate} for epoch {e + 1}{(perStep ? Invariant($", batch {b + 1}") : "")} (α₀ = {BaseLearningRate}, factor {LearningRateFactor}); a rate must be finite and >= 0. Nothing was trained."));
+                }
             }
-
-            rates[e] = rate;
         }
-
-        return rates;
     }
+
+    /// <summary>α of batch <paramref name="batch"/> in <paramref name="epoch"/>: the schedule's rate times
+    /// <see cref="LearningRateFactor"/>.</summary>
+    private double ScheduledRate(int epoch, int batch, int batches) =>
+        Options.Schedule.Rate(epoch, batch, batches, BaseLearningRate) * LearningRateFactor;
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 
@@ -128,22 +160,23 @@ public sealed partial class Trainer
         return (int)(z & int.MaxValue);
     }
 
-    private (Tensor X, Tensor Delta) Buffers(int count)
+    private (Tensor X, Tensor Delta, Tensor? Targets) Buffers(int count, bool labelled)
     {
-        // One buffer pair for full batches and one for the smaller last batch: allocated once, reused every epoch.
+        // One buffer set for full batches and one for the smaller last batch: allocated once, reused every epoch.
         bool tail = count != Options.BatchSize;
-        Tensor? x = tail ? _tailBatch : _batch, d = tail ? _tailDelta : _delta;
-        if (x is null || d is null || x.Shape[0] != count)
+        Tensor? x = tail ? _tailBatch : _batch, d = tail ? _tailDelta : _delta, t = tail ? _tailTargets : _targets;
+        if (x is null || d is null || x.Shape[0] != count || (!labelled && t is null))
         {
             x = new Tensor(Layers.Layer.BatchShape(count, Network.InputShape));
-            d = new Tensor(count, Network.OutputShape[0]);
+            d = new Tensor(Layers.Layer.BatchShape(count, Network.OutputShape));
+            t = labelled ? null : new Tensor(Layers.Layer.BatchShape(count, Network.OutputShape));
             if (tail)
             {
-                (_tailBatch, _tailDelta) = (x, d);
+                (_tailBatch, _tailDelta, _tailTargets) = (x, d, t);
             }
             else
             {
-                (_batch, _delta) = (x, d);
+                (_batch, _delta, _targets) = (x, d, t);
             }
         }
 
@@ -152,7 +185,7 @@ public sealed partial class Trainer
             _labels = new int[count];
         }
 
-        return (x, d);
+        return (x, d, labelled ? null : t);
     }
 
     private static void ClipGradients(IReadOnlyList<Parameter> parameters, double maxNorm)
@@ -175,16 +208,21 @@ public sealed partial class Trainer
         }
     }
 
-    private static void CheckData(Network network, Dataset data, string name)
+    private static void CheckData(Network network, DataSource data, string name)
     {
         if (!data.SampleShape.SequenceEqual(network.InputShape))
         {
             ThrowHelper.Argument(name, $"Samples of shape {ThrowHelper.Shape(data.SampleShape)} do not fit the network input {ThrowHelper.Shape(network.InputShape)}.");
         }
 
-        if (network.OutputShape.Length != 1 || network.OutputShape[0] != data.Classes)
+        if (data.HasLabels && (network.OutputShape.Length != 1 || network.OutputShape[0] != data.Classes))
         {
             ThrowHelper.Argument(name, $"The network output {ThrowHelper.Shape(network.OutputShape)} does not match the {data.Classes} classes of the data.");
+        }
+
+        if (!data.HasLabels && !data.TargetShape.SequenceEqual(network.OutputShape))
+        {
+            ThrowHelper.Argument(name, $"The network output {ThrowHelper.Shape(network.OutputShape)} does not match the data's targets of shape {ThrowHelper.Shape(data.TargetShape)}.");
         }
     }
 }

@@ -27,10 +27,13 @@ public sealed partial class Trainer
     private Tensor? _tailBatch;
     private Tensor? _delta;
     private Tensor? _tailDelta;
+    private Tensor? _targets;
+    private Tensor? _tailTargets;
     private int[] _labels = [];
     private int _fitting;
     private StepSnapshot? _snapshot;
     private int _skippedInARow;
+    private double _rateFactor = 1;
 
     /// <summary>Creates a trainer.</summary>
     /// <param name="network">The network to train.</param>
@@ -61,8 +64,8 @@ public sealed partial class Trainer
     /// <summary>The optimizer.</summary>
     public Optimizer Optimizer { get; }
 
-    /// <summary>The options.</summary>
-    public TrainingOptions Options { get; }
+    /// <summary>The options (<see cref="FitMore"/> raises their <see cref="TrainingOptions.Epochs"/>).</summary>
+    public TrainingOptions Options { get; private set; }
 
     /// <summary>α₀, the rate the schedule starts from (the optimizer's rate when the trainer was made).</summary>
     public double BaseLearningRate { get; }
@@ -78,25 +81,74 @@ public sealed partial class Trainer
     /// </summary>
     public int CompletedBatches { get; set; }
 
+    /// <summary>
+    /// A factor on every scheduled rate, α = f(e, b, α₀) · factor (default 1): what
+    /// <see cref="ReduceLearningRateOnPlateau"/> lowers. Checkpoints save it, and a resumed run continues with it.
+    /// </summary>
+    public double LearningRateFactor
+    {
+        get => _rateFactor;
+        set
+        {
+            ThrowHelper.FiniteNonNegative(value, nameof(value));
+            _rateFactor = value;
+        }
+    }
+
     /// <summary>Callbacks run after every epoch, in order.</summary>
     public IList<TrainingCallback> Callbacks => _callbacks;
 
     /// <summary>Trains from <see cref="CompletedEpochs"/> up to <see cref="TrainingOptions.Epochs"/>.</summary>
     /// <remarks>
     /// Before the first step Fit checks the data's shapes, that data of a resumed run has the checkpoint's sample count,
-    /// and the learning rate of every epoch it will run (finite and ≥ 0, else <see cref="ArgumentException"/>). It sets
+    /// and the learning rate of every step it will run (finite and ≥ 0, else <see cref="ArgumentException"/>). It sets
     /// the network's <see cref="Network.DegreeOfParallelism"/> to <see cref="TrainingOptions.DegreeOfParallelism"/> while
-    /// it runs and restores the caller's value when it returns or throws.
+    /// it runs and restores the caller's value when it returns or throws. Calling Fit again after it finished trains
+    /// nothing (the epochs are done): use <see cref="FitMore"/> to train further.
     /// </remarks>
-    /// <param name="train">The training data (sample shape = the network's input shape).</param>
+    /// <param name="train">The training data (sample shape = the network's input shape; labels or float targets).</param>
     /// <param name="validation">Optional validation data, evaluated after every epoch.</param>
     /// <param name="progress">Receives a report after every batch.</param>
-    /// <param name="cancellationToken">Stops training between batches; the history says so.</param>
+    /// <param name="cancellationToken">
+    /// Stops training, between batches or between the layers of a batch's Forward and Backward (a batch stopped half-way
+    /// is undone: its weights were not updated, the state buffers it moved are put back, and it is the next batch a
+    /// resumed run trains). Cancellation is not an error here: Fit returns normally with
+    /// <see cref="TrainingHistory.Cancelled"/> set and the metrics of the unfinished epoch's completed batches in
+    /// <see cref="TrainingHistory.CancelledEpoch"/>, so a caller can save a checkpoint and report; call
+    /// <c>cancellationToken.ThrowIfCancellationRequested()</c> after Fit for the exception convention.
+    /// </param>
     /// <returns>The per-epoch metrics.</returns>
     /// <exception cref="InvalidOperationException">Fit is already running on this trainer, or the data does not fit the
     /// checkpoint this trainer resumed.</exception>
     /// <exception cref="TrainingDivergedException">Training diverged (see <see cref="TrainingOptions.OnDivergence"/>).</exception>
-    public TrainingHistory Fit(Dataset train, Dataset? validation = null, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    public TrainingHistory Fit(DataSource train, DataSource? validation = null, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        FitCore(train, validation, progress, null, cancellationToken);
+
+    /// <summary>
+    /// Trains <paramref name="epochs"/> more epochs from where the trainer stands (a fresh trainer, a finished Fit, or a
+    /// resumed checkpoint), like calling Keras' <c>fit</c> again: <see cref="TrainingOptions.Epochs"/> becomes
+    /// <see cref="CompletedEpochs"/> + <paramref name="epochs"/>, and the schedule goes on counting epochs from where it
+    /// is (it does not restart). An epoch interrupted mid-way counts as one of them.
+    /// </summary>
+    /// <param name="epochs">Epochs to add (≥ 1).</param>
+    /// <param name="train">The training data.</param>
+    /// <param name="validation">Optional validation data.</param>
+    /// <param name="progress">Receives a report after every batch.</param>
+    /// <param name="cancellationToken">Stops training (see <see cref="Fit"/>).</param>
+    /// <returns>The metrics of the epochs this call ran.</returns>
+    public TrainingHistory FitMore(int epochs, DataSource train, DataSource? validation = null, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ThrowHelper.Positive(epochs, nameof(epochs));
+        long total = (long)CompletedEpochs + epochs;
+        if (total > int.MaxValue)
+        {
+            ThrowHelper.OutOfRange(nameof(epochs), epochs, $"{CompletedEpochs} completed + {epochs} epochs is more than {int.MaxValue}.");
+        }
+
+        return FitCore(train, validation, progress, (int)total, cancellationToken);
+    }
+
+    private TrainingHistory FitCore(DataSource train, DataSource? validation, IProgress<TrainingProgress>? progress, int? totalEpochs, CancellationToken cancellationToken)
     {
         ThrowHelper.NotNull(train, nameof(train));
         if (Interlocked.CompareExchange(ref _fitting, 1, 0) != 0)
@@ -105,25 +157,45 @@ public sealed partial class Trainer
         }
 
         int parallelism = Network.DegreeOfParallelism;
+        var options = Options;
         try
         {
             CheckData(Network, train, nameof(train));
             if (validation is not null)
             {
                 CheckData(Network, validation, nameof(validation));
+                if (validation.HasLabels != train.HasLabels)
+                {
+                    ThrowHelper.Argument(nameof(validation), "The validation data must have labels when the training data has them, and targets when it has targets.");
+                }
             }
 
             CheckResumedData(train);
-            double[] rates = ValidatedRates();
+            if (totalEpochs is int total)
+            {
+                Options = options.WithEpochs(total);
+            }
+
+            int b = Math.Min(Options.BatchSize, train.Count);
+            try
+            {
+                ValidateRates((train.Count + b - 1) / b);
+            }
+            catch
+            {
+                Options = options;
+                throw;
+            }
+
             lock (Network.SyncRoot)
             {
                 _samples = train.Count;
             }
 
-            _snapshot = Options.OnDivergence == DivergencePolicy.SkipBatch ? new StepSnapshot(Network, Optimizer) : null;
+            _snapshot = Options.OnDivergence == DivergencePolicy.SkipBatch || cancellationToken.CanBeCanceled ? new StepSnapshot(Network, Optimizer, parameters: Options.OnDivergence == DivergencePolicy.SkipBatch) : null;
             _skippedInARow = 0;
             Network.DegreeOfParallelism = Options.DegreeOfParallelism;
-            return Run(train, validation, progress, rates, cancellationToken);
+            return Run(train, validation, progress, cancellationToken);
         }
         finally
         {
@@ -133,16 +205,16 @@ public sealed partial class Trainer
         }
     }
 
-    private TrainingHistory Run(Dataset train, Dataset? validation, IProgress<TrainingProgress>? progress, double[] rates, CancellationToken cancellationToken)
+    private TrainingHistory Run(DataSource train, DataSource? validation, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
         var history = new TrainingHistory();
         int n = train.Count, b = Math.Min(Options.BatchSize, n);
         int batches = (n + b - 1) / b;
+        bool perStep = Options.Schedule.IsPerStep;
         var order = new int[n];
         for (int epoch = CompletedEpochs; epoch < Options.Epochs; epoch++)
         {
             var clock = Stopwatch.StartNew();
-            Optimizer.SetScheduledRate(rates[epoch]);
             EpochOrder(order, epoch);
             double lossSum = 0;
             int correct = 0, seen = 0, processed = 0, skipped = 0;
@@ -152,19 +224,33 @@ public sealed partial class Trainer
                 CompletedBatches = firstBatch;
             }
 
+            Optimizer.SetScheduledRate(ScheduledRate(epoch, firstBatch, batches));
             for (int bi = firstBatch; bi < batches; bi++)
             {
-                if (cancellationToken.IsCancellationRequested)
+                int start = bi * b, count = Math.Min(b, n - start);
+                var (x, delta, targets) = Buffers(count, train.HasLabels);
+                Span<int> labels = _labels.AsSpan(0, count);
+                if (perStep)
+                {
+                    Optimizer.SetScheduledRate(ScheduledRate(epoch, bi, batches));
+                }
+
+                bool applied = false, cancelled = cancellationToken.IsCancellationRequested;
+                float loss = float.NaN;
+                if (!cancelled)
+                {
+                    train.CopyBatch(order.AsSpan(start, count), x, labels, targets, epoch);
+                    cancelled = !TryStep(x, labels, targets, delta, epoch, bi, ref correct, out loss, out applied, cancellationToken);
+                }
+
+                if (cancelled)
                 {
                     history.Cancelled = true;
+                    history.CancelledEpoch = processed == 0 ? null : Metrics(epoch, lossSum, seen, correct, processed, clock, null, skipped, train.HasLabels);
                     return history;
                 }
 
-                int start = bi * b, count = Math.Min(b, n - start);
-                var (x, delta) = Buffers(count);
-                Span<int> labels = _labels.AsSpan(0, count);
-                train.CopyBatch(order, start, x, labels);
-                if (Step(x, labels, delta, epoch, bi, ref correct, out float loss))
+                if (applied)
                 {
                     lossSum += (double)loss * count;
                     seen += count;
@@ -180,13 +266,10 @@ public sealed partial class Trainer
                     cb.OnBatchEnd(this);
                 }
 
-                progress?.Report(new TrainingProgress(epoch + 1, Options.Epochs, bi + 1, batches, seen == 0 ? double.NaN : lossSum / seen, (double)correct / processed));
+                progress?.Report(new TrainingProgress(epoch + 1, Options.Epochs, bi + 1, batches, seen == 0 ? double.NaN : lossSum / seen, train.HasLabels ? (double)correct / processed : double.NaN));
             }
 
-            double trainSeconds = clock.Elapsed.TotalSeconds;
-            EvaluationResult? val = validation is null ? null : Evaluate(validation);
-            var metrics = new EpochMetrics(epoch + 1, Optimizer.LearningRate, seen == 0 ? double.NaN : lossSum / seen, processed == 0 ? double.NaN : (double)correct / processed,
-                val?.Loss, val?.Accuracy, processed / Math.Max(trainSeconds, 1e-9), clock.Elapsed, skipped);
+            var metrics = Metrics(epoch, lossSum, seen, correct, processed, clock, validation, skipped, train.HasLabels);
             history.Add(metrics);
             lock (Network.SyncRoot)
             {
@@ -208,5 +291,13 @@ public sealed partial class Trainer
         }
 
         return history;
+    }
+
+    private EpochMetrics Metrics(int epoch, double lossSum, int seen, int correct, int processed, Stopwatch clock, DataSource? validation, int skipped, bool labelled)
+    {
+        double trainSeconds = clock.Elapsed.TotalSeconds;
+        EvaluationResult? val = validation is null ? null : Evaluate(validation);
+        return new EpochMetrics(epoch + 1, Optimizer.LearningRate, seen == 0 ? double.NaN : lossSum / seen, processed == 0 || !labelled ? double.NaN : (double)correct / processed,
+            val?.Loss, val?.Accuracy, processed / Math.Max(trainSeconds, 1e-9), clock.Elapsed, skipped);
     }
 }

@@ -16,5 +16,9 @@ public sealed class TrainingHistory
     /// <summary>True when the cancellation token ended training.</summary>
     public bool Cancelled { get; internal set; }
 
+    /// <summary>When cancelled mid-epoch: the metrics of that epoch's batches completed before the cancellation (its
+    /// <see cref="EpochMetrics.Epoch"/> is the unfinished epoch, and there is no validation); otherwise null.</summary>
+    public EpochMetrics? CancelledEpoch { get; internal set; }
+
     internal void Add(EpochMetrics m) => _epochs.Add(m);
 }

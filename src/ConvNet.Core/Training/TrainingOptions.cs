@@ -39,6 +39,21 @@ public sealed class TrainingOptions
     /// <summary>Batch size used to evaluate validation data (default 256).</summary>
     public int EvaluationBatchSize { get; init; } = 256;
 
+    /// <summary>A copy with another epoch count (what <see cref="Trainer.FitMore"/> trains to).</summary>
+    internal TrainingOptions WithEpochs(int epochs) => new()
+    {
+        Epochs = epochs,
+        BatchSize = BatchSize,
+        Seed = Seed,
+        Shuffle = Shuffle,
+        DegreeOfParallelism = DegreeOfParallelism,
+        Schedule = Schedule,
+        GradientClipNorm = GradientClipNorm,
+        OnDivergence = OnDivergence,
+        MaxConsecutiveSkippedBatches = MaxConsecutiveSkippedBatches,
+        EvaluationBatchSize = EvaluationBatchSize,
+    };
+
     internal void Validate()
     {
         ThrowHelper.Positive(Epochs, nameof(Epochs));

@@ -25,7 +25,7 @@ public class TrainingTests
         history.Epochs[1].TrainLoss.Should().BeLessThan(history.Epochs[0].TrainLoss);
         history.Epochs[1].ValidationLoss!.Value.Should().BeLessThan(before.Loss);
         history.Epochs[1].ValidationAccuracy!.Value.Should().BeGreaterThan(0.70);
-        history.Epochs[1].ImagesPerSecond.Should().BeGreaterThan(0);
+        history.Epochs[1].SamplesPerSecond.Should().BeGreaterThan(0);
         clock.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(20));
     }
 
@@ -79,13 +79,14 @@ public class TrainingTests
     {
         var net = LeNet5.Modern(seed: 1);
         var r = Trainer.Evaluate(net, new SoftmaxCrossEntropy(), ShippedData.Test.Subset(0, 300));
+        var confusion = r.ConfusionMatrix!;
         int total = 0, diagonal = 0;
         for (int i = 0; i < 10; i++)
         {
             for (int j = 0; j < 10; j++)
             {
-                total += r.ConfusionMatrix[i, j];
-                diagonal += i == j ? r.ConfusionMatrix[i, j] : 0;
+                total += confusion[i, j];
+                diagonal += i == j ? confusion[i, j] : 0;
             }
         }
 
