@@ -93,6 +93,11 @@ internal sealed class CliOptions
         CustomParser = r => Int(r, "a positive integer", v => v > 0),
     };
 
+    public Option<bool> Augment { get; } = new("--augment")
+    {
+        Description = "Augment the training images every epoch: random crop with 2 pixels of zero padding and a random horizontal flip (seeded by --seed).",
+    };
+
     public Option<FileInfo?> Save { get; } = new("--save") { Description = "Save the trained model (safetensors) to this path; also when cancelled with Ctrl-C." };
 
     public Option<FileInfo?> Onnx { get; } = new("--export-onnx") { Description = "Also export the trained model to ONNX (opset 13) at this path." };
@@ -124,7 +129,7 @@ internal sealed class CliOptions
     };
 
     /// <summary>The options of train (also accepted by the root command, where train is the default).</summary>
-    public IEnumerable<Option> TrainOptions => [Epochs, BatchSize, LearningRate, Momentum, WeightDecay, Seed, Threads, Model, Limit, Save, Onnx, Checkpoint, Resume];
+    public IEnumerable<Option> TrainOptions => [Epochs, BatchSize, LearningRate, Momentum, WeightDecay, Seed, Threads, Model, Limit, Augment, Save, Onnx, Checkpoint, Resume];
 
     /// <summary>True when the user typed the option (not just its default).</summary>
     public static bool Given(ParseResult parse, Option option) => parse.GetResult(option) is OptionResult { Implicit: false };

@@ -3,6 +3,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.IO;
 using ConvNet.Data;
+using ConvNet.Data.Transforms;
 using ConvNet.Losses;
 using ConvNet.Optimizers;
 using ConvNet.Serialization;
@@ -64,7 +65,14 @@ internal sealed class TrainCommand(CliOptions o, ParseResult parse, CliContext c
         }
 
         PrintHeader(model, source, trainSet, testSet, trainer, resume);
-        var history = Fit(trainer, trainSet, testSet);
+        DataSource trainSource = trainSet;
+        if (parse.GetValue(o.Augment))
+        {
+            trainSource = new AugmentedSource(trainSet, seed, new RandomCrop(2), new RandomHorizontalFlip());
+            cli.Output.WriteLine("Augmentation: random crop (padding 2) and horizontal flip, new variants every epoch");
+        }
+
+        var history = Fit(trainer, trainSource, testSet);
         if (history.Cancelled)
         {
             cli.Output.WriteLine($"Cancelled after {trainer.CompletedEpochs} epoch(s) and {trainer.CompletedBatches} batch(es) of epoch {trainer.CompletedEpochs + 1} ({clock.Elapsed.TotalSeconds:F1} s).");
@@ -155,7 +163,7 @@ internal sealed class TrainCommand(CliOptions o, ParseResult parse, CliContext c
         cli.Output.WriteLine(trainer.Network.Summary());
     }
 
-    private TrainingHistory Fit(Trainer trainer, Dataset trainSet, Dataset testSet)
+    private TrainingHistory Fit(Trainer trainer, DataSource trainSet, Dataset testSet)
     {
         if (!cli.Console.Profile.Capabilities.Interactive)
         {

@@ -47,6 +47,14 @@ public abstract class Block : Layer
         }
     }
 
+    /// <summary>Forgets the collected parameter and buffer lists (a lazy child created its weights), up the tree.</summary>
+    internal void ParametersChanged()
+    {
+        _parameters = null;
+        _buffers = null;
+        (Owner as Block)?.ParametersChanged();
+    }
+
     /// <summary>The key of child <paramref name="index"/> in parameter names (default: its index), e.g. "body".</summary>
     /// <param name="index">The child's index.</param>
     /// <returns>The key.</returns>

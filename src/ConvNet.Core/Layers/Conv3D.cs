@@ -25,20 +25,38 @@ public sealed class Conv3D : ConvolutionND
     {
     }
 
-    /// <summary>Creates a 3-D convolution layer with per-dimension kernel, stride and dilation.</summary>
+    /// <summary>Creates a 3-D convolution layer with per-dimension kernel, stride, padding and dilation (PyTorch's
+    /// argument order).</summary>
     /// <param name="inChannels">Input feature maps.</param>
     /// <param name="outChannels">Output feature maps.</param>
     /// <param name="kernelSize">(kd, kh, kw).</param>
-    /// <param name="stride">(sd, sh, sw), default 1.</param>
-    /// <param name="dilation">(dd, dh, dw), default 1.</param>
+    /// <param name="stride">Per dimension, default 1.</param>
     /// <param name="padding">Valid (default), Same, Full or explicit (at most k_e − 1 = d(k − 1) per side, see <see cref="Layers.Padding"/>).</param>
+    /// <param name="dilation">Per dimension, default 1.</param>
     /// <param name="connections">M_q (default: full).</param>
     /// <param name="useBias">Whether b_q is learned.</param>
     /// <param name="weightInitializer">Default He uniform.</param>
     /// <param name="seed">Seed of the initial weights.</param>
-    public Conv3D(int inChannels, int outChannels, int[] kernelSize, int[]? stride = null, int[]? dilation = null, Padding? padding = null,
+    public Conv3D(int inChannels, int outChannels, int[] kernelSize, int[]? stride = null, Padding? padding = null, int[]? dilation = null,
         ConnectionTable? connections = null, bool useBias = true, WeightInitializer? weightInitializer = null, int seed = 0)
         : base(3, inChannels, outChannels, kernelSize, stride, dilation, padding, connections, useBias, weightInitializer, seed)
+    {
+    }
+
+    /// <summary>Creates a 3-D convolution layer from tuples, as PyTorch's <c>kernel_size=(kd, kh, kw)</c>.</summary>
+    /// <param name="inChannels">Input feature maps.</param>
+    /// <param name="outChannels">Output feature maps.</param>
+    /// <param name="kernelSize">(kd, kh, kw).</param>
+    /// <param name="stride">Per dimension, default 1.</param>
+    /// <param name="padding">Valid (default), Same, Full or explicit (see <see cref="Layers.Padding"/>).</param>
+    /// <param name="dilation">Per dimension, default 1.</param>
+    /// <param name="connections">M_q (default: full).</param>
+    /// <param name="useBias">Whether b_q is learned.</param>
+    /// <param name="weightInitializer">Default He uniform.</param>
+    /// <param name="seed">Seed of the initial weights.</param>
+    public Conv3D(int inChannels, int outChannels, (int Depth, int Height, int Width) kernelSize, (int, int, int)? stride = null, Padding? padding = null, (int, int, int)? dilation = null,
+        ConnectionTable? connections = null, bool useBias = true, WeightInitializer? weightInitializer = null, int seed = 0)
+        : base(3, inChannels, outChannels, [kernelSize.Depth, kernelSize.Height, kernelSize.Width], stride is { } sv ? [sv.Item1, sv.Item2, sv.Item3] : null, dilation is { } dv ? [dv.Item1, dv.Item2, dv.Item3] : null, padding, connections, useBias, weightInitializer, seed)
     {
     }
 }

@@ -12,7 +12,10 @@ namespace ConvNet.Layers;
 /// </summary>
 public sealed class FullyConnected : Layer
 {
-    private readonly Parameter[] _parameters;
+    private readonly bool _useBias;
+    private readonly int _seed;
+    private Parameter[] _parameters;
+    private Parameter? _weight;
 
     /// <summary>Creates the layer.</summary>
     /// <param name="inputs">Input features per sample.</param>
@@ -21,21 +24,34 @@ public sealed class FullyConnected : Layer
     /// <param name="weightInitializer">Default He uniform.</param>
     /// <param name="seed">Seed of the initial weights.</param>
     public FullyConnected(int inputs, int outputs, bool useBias = true, WeightInitializer? weightInitializer = null, int seed = 0)
-        : base(nameof(FullyConnected))
+        : this(outputs, useBias, weightInitializer, seed)
     {
         ThrowHelper.Positive(inputs, nameof(inputs));
-        ThrowHelper.Positive(outputs, nameof(outputs));
-        Inputs = inputs;
-        Outputs = outputs;
-        WeightInitializer = weightInitializer ?? WeightInitializer.HeUniform;
-        Weight = new Parameter("weight", [outputs, inputs], decays: true);
-        Bias = useBias ? new Parameter("bias", [outputs], decays: false) : null;
-        _parameters = Bias is null ? [Weight] : [Weight, Bias];
-        Initialize(new Random(seed));
+        Build(inputs);
     }
 
-    /// <summary>Input features.</summary>
-    public int Inputs { get; }
+    /// <summary>
+    /// Creates the layer with its input size left open (Keras' <c>Dense(units)</c>, PyTorch's <c>LazyLinear</c>): it is
+    /// fixed, and W created and initialized exactly as <c>FullyConnected(inputs, outputs, …, seed)</c> would, when the
+    /// layer first sees its input shape — when it is added to a network (or its container is).
+    /// </summary>
+    /// <param name="outputs">Output features per sample.</param>
+    /// <param name="useBias">Whether b is learned.</param>
+    /// <param name="weightInitializer">Default He uniform.</param>
+    /// <param name="seed">Seed of the initial weights.</param>
+    public FullyConnected(int outputs, bool useBias = true, WeightInitializer? weightInitializer = null, int seed = 0)
+        : base(nameof(FullyConnected))
+    {
+        ThrowHelper.Positive(outputs, nameof(outputs));
+        Outputs = outputs;
+        WeightInitializer = weightInitializer ?? WeightInitializer.HeUniform;
+        _useBias = useBias;
+        _seed = seed;
+        _parameters = [];
+    }
+
+    /// <summary>Input features (0 while a layer made without them has not seen its input yet).</summary>
+    public int Inputs { get; private set; }
 
     /// <summary>Output features.</summary>
     public int Outputs { get; }
@@ -44,10 +60,20 @@ public sealed class FullyConnected : Layer
     public WeightInitializer WeightInitializer { get; }
 
     /// <summary>W, shape [out][in].</summary>
-    public Parameter Weight { get; }
+    /// <exception cref="InvalidOperationException">The input size is not known yet (add the layer to a network first).</exception>
+    public Parameter Weight => _weight ?? throw new InvalidOperationException($"{Describe()} was made without its input size and has not seen an input yet: add it to a network (or its container to one) first.");
 
     /// <summary>b, shape [out], or null.</summary>
-    public Parameter? Bias { get; }
+    public Parameter? Bias { get; private set; }
+
+    private void Build(int inputs)
+    {
+        Inputs = inputs;
+        _weight = new Parameter("weight", [Outputs, inputs], decays: true);
+        Bias = _useBias ? new Parameter("bias", [Outputs], decays: false) : null;
+        _parameters = Bias is null ? [_weight] : [_weight, Bias];
+        Initialize(new Random(_seed));
+    }
 
     /// <inheritdoc />
     public override IReadOnlyList<Parameter> Parameters => _parameters;
@@ -57,6 +83,11 @@ public sealed class FullyConnected : Layer
     public override void Initialize(Random random)
     {
         ThrowHelper.NotNull(random, nameof(random));
+        if (_weight is null)
+        {
+            return;
+        }
+
         WeightInitializer.Fill(Weight.Value.AsSpan(), Inputs, Outputs, random);
         Bias?.Value.Clear();
     }
@@ -65,6 +96,7 @@ public sealed class FullyConnected : Layer
     public override void WriteConfig(Serialization.LayerConfigWriter config)
     {
         ThrowHelper.NotNull(config, nameof(config));
+        _ = Weight;
         config.Write("in", Inputs);
         config.Write("out", Outputs);
         config.Write("bias", Bias is not null);
@@ -74,6 +106,12 @@ public sealed class FullyConnected : Layer
     /// <inheritdoc />
     public override int[] GetOutputShape(ReadOnlySpan<int> inputShape)
     {
+        if (_weight is null && inputShape.Length == 1 && inputShape[0] > 0)
+        {
+            Build(inputShape[0]);
+            (Owner as Block)?.ParametersChanged();
+        }
+
         if (inputShape.Length != 1 || inputShape[0] != Inputs)
         {
             Fail(nameof(inputShape), $"expects per-sample input [{Inputs}]; actual {ThrowHelper.Shape(inputShape)} (add a Flatten layer before it for feature maps).");

@@ -69,6 +69,11 @@ public sealed class Padding : IEquatable<Padding>
         return Explicit(pairs);
     }
 
+    /// <summary>An integer means that many zeros on each side of every dimension, as PyTorch's <c>padding=p</c>
+    /// (<c>new Conv2D(1, 6, 5, padding: 2)</c>).</summary>
+    /// <param name="amount">Zeros on each side (≥ 0).</param>
+    public static implicit operator Padding(int amount) => Symmetric(amount);
+
     /// <summary>Resolves (before, after) for one dimension.</summary>
     /// <param name="dimension">The spatial dimension index.</param>
     /// <param name="spatialRank">The number of spatial dimensions.</param>

@@ -70,8 +70,8 @@ internal static class BuiltInLayers
         return rank switch
         {
             1 => new Conv1D(i, o, kernel[0], stride[0], padding, dilation[0], table, bias, init),
-            2 => new Conv2D(i, o, kernel, stride, dilation, padding, table, bias, init),
-            _ => new Conv3D(i, o, kernel, stride, dilation, padding, table, bias, init),
+            2 => new Conv2D(i, o, kernel, stride, padding, dilation, table, bias, init),
+            _ => new Conv3D(i, o, kernel, stride, padding, dilation, table, bias, init),
         };
     }
 

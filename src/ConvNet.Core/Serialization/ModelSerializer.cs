@@ -58,6 +58,24 @@ public static class ModelSerializer
     /// <returns>The network, predicting bit-for-bit like the one saved.</returns>
     public static Network Load(string path) => LoadCheckpoint(path).Network;
 
+    /// <summary>
+    /// Copies the weights and state buffers of a model file into an existing network, matched by name
+    /// (<c>layers.2.weight</c>, …) — PyTorch's <c>load_state_dict</c>. Strict (the default): the names must be the
+    /// same on both sides; otherwise names only one side has are left alone and listed in the result. Shapes must agree
+    /// for every shared name. Nothing is copied unless everything fits. The file is read with the same checks and bounds
+    /// as <see cref="Load(string)"/> (its network is built, then copied from).
+    /// </summary>
+    /// <param name="network">The network to fill.</param>
+    /// <param name="path">A model file or checkpoint.</param>
+    /// <param name="strict">Require the same names on both sides (default true).</param>
+    /// <returns>The names left alone.</returns>
+    /// <exception cref="InvalidDataException">The file is malformed, or does not fit the network.</exception>
+    public static WeightLoadResult LoadWeights(Network network, string path, bool strict = true)
+    {
+        ThrowHelper.NotNull(network, nameof(network));
+        return WeightLoader.Copy(Load(path), network, strict);
+    }
+
     /// <summary>Loads a network, and the optimizer state if the file has one.</summary>
     /// <param name="path">The file.</param>
     /// <returns>The checkpoint.</returns>

@@ -79,8 +79,8 @@ public class ConvFastPathTests
             ConvolutionND layer = rank switch
             {
                 1 => new Conv1D(p, q, k[2], st[2], Padding.Explicit((pb[2], pa[2])), dil[2], ConnectionTable.FromMatrix(table)),
-                2 => new Conv2D(p, q, k[1..], st[1..], dil[1..], Padding.Explicit(sp.Select(i => (pb[i], pa[i])).ToArray()), ConnectionTable.FromMatrix(table)),
-                _ => new Conv3D(p, q, k, st, dil, Padding.Explicit(sp.Select(i => (pb[i], pa[i])).ToArray()), ConnectionTable.FromMatrix(table)),
+                2 => new Conv2D(p, q, k[1..], st[1..], Padding.Explicit(sp.Select(i => (pb[i], pa[i])).ToArray()), dil[1..], ConnectionTable.FromMatrix(table)),
+                _ => new Conv3D(p, q, k, st, Padding.Explicit(sp.Select(i => (pb[i], pa[i])).ToArray()), dil, ConnectionTable.FromMatrix(table)),
             };
             layer.Initialize(new Random(trial));
             Reference.Random(rng, q).CopyTo(layer.Bias!.Value.AsSpan());

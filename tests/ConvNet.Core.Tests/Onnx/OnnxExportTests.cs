@@ -67,7 +67,7 @@ public class OnnxExportTests
         MaxAbsDiff(net1.Predict(x1).ToArray(), RunOnnx(Export(net1), x1)).Should().BeLessThanOrEqualTo(1e-5);
 
         var net3 = new Network(2, 6, 7, 8)
-            .Add(new Conv3D(2, 3, [3, 2, 3], [1, 2, 1], null, Padding.Explicit((1, 0), (0, 1), (2, 1)), ConnectionTable.FromSets(2, [new[] { 0 }, new[] { 0, 1 }, new[] { 1 }])))
+            .Add(new Conv3D(2, 3, [3, 2, 3], [1, 2, 1], Padding.Explicit((1, 0), (0, 1), (2, 1)), null, ConnectionTable.FromSets(2, [new[] { 0 }, new[] { 0, 1 }, new[] { 1 }])))
             .Add(new Sigmoid()).Add(new MaxPool3D(2)).Add(new Flatten()).Add(new FullyConnected(48, 5));
         net3.Initialize(4);
         var x3 = Tensor.FromData(Reference.Random(rng, 2 * 2 * 6 * 7 * 8), 2, 2, 6, 7, 8);
