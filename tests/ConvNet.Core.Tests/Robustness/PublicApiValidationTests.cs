@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using ConvNet.Data;
+using ConvNet.Data.Transforms;
 using ConvNet.Diagnostics;
 using ConvNet.Layers;
 using ConvNet.Losses;
@@ -114,6 +115,23 @@ public class PublicApiValidationTests
         yield return Row("ModelSerializer.Save custom layer", () => ModelSerializer.Save(new Network(2).Add(new Custom()), new MemoryStream()), typeof(NotSupportedException), null);
 
         // Diagnostics
+        // Data sources, augmentation, trainer continuation, weights
+        yield return Row("DataSource.CopyBatch wrong batch shape", () => data.CopyBatch([0], new Tensor(1, 784), new int[1], null), typeof(ArgumentException), "batch");
+        yield return Row("DataSource.CopyBatch index", () => data.CopyBatch([1], new Tensor(1, 1, 28, 28), new int[1], null), typeof(ArgumentOutOfRangeException), "indices");
+        yield return Row("DataSource.CopyBatch epoch", () => data.CopyBatch([0], new Tensor(1, 1, 28, 28), new int[1], null, -2), typeof(ArgumentOutOfRangeException), "epoch");
+        yield return Row("Dataset regression targets", () => _ = new Dataset(new float[4], new float[3], [2], [2]), typeof(ArgumentException), "targets");
+        yield return Row("AugmentedSource null", () => _ = new AugmentedSource(null!, 0), typeof(ArgumentNullException), "source");
+        yield return Row("RandomCrop(0)", () => _ = new RandomCrop(0), typeof(ArgumentOutOfRangeException), "padding");
+        yield return Row("RandomHorizontalFlip(2)", () => _ = new RandomHorizontalFlip(2), typeof(ArgumentOutOfRangeException), "probability");
+        yield return Row("Normalize std 0", () => _ = new Normalize([0f], [0f]), typeof(ArgumentOutOfRangeException), "std");
+        yield return Row("IdxFileSource null", () => _ = new IdxFileSource(null!, "x"), typeof(ArgumentNullException), "imagesPath");
+        yield return Row("Trainer.FitMore(0)", () => new Trainer(net, new SoftmaxCrossEntropy(), new Sgd(0.1)).FitMore(0, data), typeof(ArgumentOutOfRangeException), "epochs");
+        yield return Row("Trainer.FromCheckpoint null", () => Trainer.FromCheckpoint(null!, new SoftmaxCrossEntropy()), typeof(ArgumentNullException), "checkpoint");
+        yield return Row("ConfusionMatrix null", () => _ = new ConfusionMatrix(null!), typeof(ArgumentNullException), "counts");
+        yield return Row("ModelSerializer.LoadWeights null", () => ModelSerializer.LoadWeights(null!, "x"), typeof(ArgumentNullException), "network");
+        yield return Row("FullyConnected(outputs 0)", () => _ = new FullyConnected(0), typeof(ArgumentOutOfRangeException), "outputs");
+        yield return Row("LearningRateSchedule.TryParse null", () => LearningRateSchedule.TryParse(null!), typeof(ArgumentNullException), "description");
+
         yield return Row("GradientChecker null layer", () => GradientChecker.Check((Layer)null!, [1, 2]), typeof(ArgumentNullException), "layer");
     }
 
