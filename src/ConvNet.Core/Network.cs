@@ -366,9 +366,9 @@ public sealed class Network
         lock (_sync)
         {
             ValidateInput(input);
-            var shape = Layer.BatchShape(input.Shape[0], _shapes[^1]);
-            if (!output.HasShape(shape))
+            if (output.Rank != _shapes[^1].Length + 1 || output.Shape[0] != input.Shape[0] || !output.Shape[1..].SequenceEqual(_shapes[^1]))
             {
+                var shape = Layer.BatchShape(input.Shape[0], _shapes[^1]);
                 ThrowHelper.Argument(nameof(output), $"Output must have shape {ThrowHelper.Shape(shape)}; actual {ThrowHelper.Shape(output.Shape)}.");
             }
 

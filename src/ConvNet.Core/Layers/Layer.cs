@@ -112,9 +112,10 @@ public abstract class Layer
     public void SetTraining(bool training)
     {
         _training = training;
-        foreach (var child in Children)
+        var children = Children;
+        for (int i = 0; i < children.Count; i++)
         {
-            child.SetTraining(training);
+            children[i].SetTraining(training); // indexed: no enumerator allocation (Predict switches modes every call)
         }
     }
 

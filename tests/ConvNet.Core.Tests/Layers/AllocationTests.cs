@@ -78,4 +78,19 @@ public class AllocationTests
             ce.Backward(y, labels, g);
         }).Should().Be(0);
     }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Predict_into_a_tensor_allocates_nothing_for_nested_blocks_in_either_mode(bool training)
+    {
+        // ResNet-20: Sequential/Residual blocks, whose mode Predict switches off and back on every call in training mode.
+        var net = Models.ResNet.ResNet20(seed: 1);
+        net.DegreeOfParallelism = 1;
+        net.SetTraining(training);
+        var x = new Tensor(2, 1, 28, 28);
+        var y = new Tensor(2, 10);
+        Measure(() => net.Predict(x, y)).Should().Be(0);
+        net.IsTraining.Should().Be(training);
+    }
 }
