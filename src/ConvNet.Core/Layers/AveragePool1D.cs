@@ -6,9 +6,10 @@ public sealed class AveragePool1D : AveragePool
     /// <summary>Creates the layer with the same window, stride and padding in every dimension.</summary>
     /// <param name="kernelSize">Window size.</param>
     /// <param name="stride">Stride; 0 (default) means the window size.</param>
-    /// <param name="padding">Symmetric padding (default 0, at most half the window).</param>
-    public AveragePool1D(int kernelSize, int stride = 0, int padding = 0)
-        : base(nameof(AveragePool1D), 1, [kernelSize], stride == 0 ? null : [stride], [padding])
+    /// <param name="padding">Symmetric zeros on each side (an int, or <see cref="Padding.Symmetric"/>; default none; at most
+    /// half the window). Same and Full are convolution paddings and are refused.</param>
+    public AveragePool1D(int kernelSize, int stride = 0, Padding? padding = null)
+        : base(nameof(AveragePool1D), 1, [kernelSize], stride == 0 ? null : [stride], PoolPadding(padding, 1, nameof(AveragePool1D)))
     {
     }
 

@@ -50,6 +50,40 @@ public abstract class PoolingND : Layer
         WindowSize = (int)window;
     }
 
+    /// <summary>The per-dimension amounts of a pooling padding: none, or symmetric explicit amounts (one for all
+    /// dimensions or one each), as PyTorch's pools take them.</summary>
+    private protected static int[]? PoolPadding(Padding? padding, int spatialRank, string name)
+    {
+        if (padding is null || padding.Mode == PaddingMode.Valid)
+        {
+            return null;
+        }
+
+        if (padding.Mode != PaddingMode.Explicit)
+        {
+            ThrowHelper.Argument(nameof(padding), $"{name}: pooling takes explicit symmetric padding (an int, or Padding.Symmetric), as PyTorch's pools; {padding} is a convolution padding.");
+        }
+
+        var amounts = padding.Amounts;
+        var result = new int[amounts.Length];
+        for (int i = 0; i < amounts.Length; i++)
+        {
+            if (amounts[i].Before != amounts[i].After)
+            {
+                ThrowHelper.Argument(nameof(padding), $"{name}: pooling padding must be the same before and after (PyTorch's pools); actual {padding}.");
+            }
+
+            result[i] = amounts[i].Before;
+        }
+
+        if (result.Length != 1 && result.Length != spatialRank)
+        {
+            ThrowHelper.Argument(nameof(padding), $"{name}: give one padding amount, or one per spatial dimension ({spatialRank}); actual {result.Length}.");
+        }
+
+        return result;
+    }
+
     /// <summary>Number of spatial dimensions.</summary>
     public int SpatialRank { get; }
 

@@ -40,6 +40,21 @@ public sealed class ConstructorConsistencyTests
     }
 
     [Fact]
+    public void Pools_take_padding_like_convolutions_and_PyTorch()
+    {
+        int[] input = [2, 7, 6];
+        var reference = Run(new MaxPool2D([3, 3], [2, 1], [1, 1]), input);
+        Run(new MaxPool2D((3, 3), (2, 1), 1), input).Should().Equal(reference);
+        Run(new MaxPool2D((3, 3), (2, 1), Padding.Symmetric(1, 1)), input).Should().Equal(reference);
+        Run(new AveragePool2D(3, 1, padding: 1), input).Should().Equal(Run(new AveragePool2D([3, 3], [1, 1], [1, 1]), input));
+        Run(new AveragePool3D((2, 3, 3), padding: Padding.Symmetric(1, 1, 1)), [1, 4, 6, 6]).Should().Equal(Run(new AveragePool3D([2, 3, 3], null, [1, 1, 1]), [1, 4, 6, 6]));
+        new MaxPool1D(3, 1, Padding.Valid).GetOutputShape([1, 8]).Should().Equal(1, 6);
+        FluentActions.Invoking(() => new MaxPool2D(3, padding: Padding.Same)).Should().Throw<ArgumentException>().WithParameterName("padding").WithMessage("*convolution padding*");
+        FluentActions.Invoking(() => new MaxPool2D(3, padding: Padding.Explicit((1, 0), (1, 1)))).Should().Throw<ArgumentException>().WithMessage("*same before and after*");
+        FluentActions.Invoking(() => new MaxPool2D(3, padding: 2)).Should().Throw<ArgumentException>().WithMessage("*at most half*");
+    }
+
+    [Fact]
     public void A_fully_connected_layer_without_its_input_size_takes_it_at_Add_with_the_eager_layers_weights()
     {
         var lazy = new FullyConnected(10, seed: 5);
