@@ -76,7 +76,8 @@ internal static class OnnxFileReader
     public static OnnxTensor Decode(TensorProto t, string modelFolder, OnnxImportOptions options, ref long externalBudget)
     {
         string what = $"tensor '{t.Name}'";
-        long count = CheckedCount(what, t.Dims.ToArray(), options.MaxTensorElements);
+        long[] dimsLong = [.. t.Dims];
+        long count = CheckedCount(what, dimsLong, options.MaxTensorElements);
         int elementSize = t.DataType switch
         {
             1 => 4,
@@ -103,13 +104,13 @@ internal static class OnnxFileReader
             throw new InvalidDataException($"{what}: {raw.Length} bytes of data for {count} elements of {elementSize} bytes.");
         }
 
-        var dims = Array.ConvertAll(t.Dims.ToArray(), d => (int)d);
+        int[] dims = Array.ConvertAll(dimsLong, d => (int)d);
         switch (t.DataType)
         {
             case 1:
                 return OnnxTensor.Floats(dims, hasRaw ? Floats(raw) : Inline(what, t.FloatData, count));
             case 11:
-                return OnnxTensor.Floats(dims, hasRaw ? Array.ConvertAll(Longs(raw), BitConverter.Int64BitsToDouble) is var d ? Array.ConvertAll(d, v => (float)v) : [] : Array.ConvertAll(Inline(what, t.DoubleData, count), v => (float)v));
+                return OnnxTensor.Floats(dims, Array.ConvertAll(hasRaw ? Array.ConvertAll(Longs(raw), BitConverter.Int64BitsToDouble) : Inline(what, t.DoubleData, count), v => (float)v));
             case 6:
                 return OnnxTensor.Ints(dims, hasRaw ? Array.ConvertAll(Floats(raw), f => (long)BitConverter.SingleToInt32Bits(f)) : Array.ConvertAll(Inline(what, t.Int32Data, count), v => (long)v));
             default:
