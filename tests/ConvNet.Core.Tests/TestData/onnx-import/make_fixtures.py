@@ -6,7 +6,10 @@ For every model it writes <name>.onnx (torch.onnx.export, dynamic batch axis), <
 <name>.output.bin (little-endian float32, row-major; PyTorch's eval-mode outputs on fixed inputs), and
 fixtures.json lists names, opsets and shapes. Everything is seeded, so re-running gives the same models.
 """
+import gzip
 import json
+import os
+import struct
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -136,6 +139,37 @@ def nontrivial_batchnorm(model, input_shape):
             model(torch.randn(8, *input_shape) * 1.7 + 0.4)
 
 
+DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "..", "samples", "ConvNet.Samples.LeNet5", "data")
+
+
+def fashion_mnist(kind):
+    """The Fashion-MNIST subset shipped with the LeNet-5 sample, as ConvNet loads it: [N, 1, 28, 28] in [0, 1]."""
+    with gzip.open(os.path.join(DATA, kind + "-images-idx3-ubyte.gz")) as f:
+        _, n, rows, cols = struct.unpack(">IIII", f.read(16))
+        images = torch.frombuffer(bytearray(f.read(n * rows * cols)), dtype=torch.uint8).float().div(255).view(n, 1, rows, cols)
+    with gzip.open(os.path.join(DATA, kind + "-labels-idx1-ubyte.gz")) as f:
+        f.read(8)
+        labels = torch.frombuffer(bytearray(f.read()), dtype=torch.uint8).long()
+    return images, labels
+
+
+def pretrain_lenet5(model):
+    """Trains LeNet-5 on Fashion-MNIST classes 0-4 only (3 epochs over 3000 images), so the fine-tuning test can
+    transfer its features to all 10 classes with a new head."""
+    images, labels = fashion_mnist("train")
+    keep = (labels < 5).nonzero().squeeze(1)[:3000]
+    x, y = images[keep], labels[keep]
+    opt = torch.optim.Adam(model.parameters(), 2e-3)
+    model.train()
+    for _ in range(3):
+        perm = torch.randperm(len(x))
+        for i in range(0, len(x), 32):
+            b = perm[i:i + 32]
+            opt.zero_grad()
+            F.cross_entropy(model(x[b]), y[b]).backward()
+            opt.step()
+
+
 MODELS = [
     # (name, model, per-sample input, opset, keep BatchNormalization nodes instead of torch's conv+bn fusion)
     ("lenet5", LeNet5, (1, 28, 28), 11, False),
@@ -152,6 +186,8 @@ def main():
     for name, cls, shape, opset, keep_bn in MODELS:
         model = cls()
         nontrivial_batchnorm(model, shape)
+        if name == "lenet5":
+            pretrain_lenet5(model)
         model.eval()
         x = torch.randn(BATCH, *shape)
         with torch.no_grad():
