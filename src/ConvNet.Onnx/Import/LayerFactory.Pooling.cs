@@ -134,6 +134,7 @@ internal static partial class LayerFactory
             }
         }
 
-        return Padding.Explicit(pairs);
+        // One pair for all dimensions when they agree, as ConvNet's own models (and Padding.Symmetric of one value) write it.
+        return Array.TrueForAll(pairs, p => p == pairs[0]) ? Padding.Explicit(pairs[0]) : Padding.Explicit(pairs);
     }
 }
