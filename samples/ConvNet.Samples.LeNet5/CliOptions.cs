@@ -114,6 +114,13 @@ internal sealed class CliOptions
 
     public Option<FileInfo> Load { get; } = new("--load") { Description = "A model saved with --save (or a --checkpoint).", Required = true };
 
+    public Option<FileInfo?> PredictLoad { get; } = new("--load") { Description = "A model saved with --save (or a --checkpoint); or give --onnx." };
+
+    public Option<FileInfo?> OnnxModel { get; } = new("--onnx")
+    {
+        Description = "An ONNX model instead of --load, e.g. a CNN from torch.onnx.export: input [N, 1, 28, 28], 10 class scores.",
+    };
+
     public Option<int> Index { get; } = new("--index")
     {
         Description = "Index of the test image to classify.",

@@ -5,6 +5,7 @@ using System.IO;
 using System.Linq;
 using ConvNet.Data;
 using ConvNet.Losses;
+using ConvNet.Onnx;
 using ConvNet.Serialization;
 using ConvNet.Training;
 using Spectre.Console;
@@ -44,7 +45,7 @@ internal static class ModelCommands
     {
         var data = DataDirectory(o, parse);
         int index = parse.GetValue(o.Index), count = parse.GetValue(o.Count); // index >= 0, count > 0 (parser)
-        var network = ModelSerializer.Load(parse.GetValue(o.Load)!.FullName);
+        var network = PredictionModel(o, parse);
         var (_, test, _) = LoadData(data);
 
         // Compared as count > Count - index: with 0 <= index < Count that difference cannot overflow, where
@@ -75,6 +76,35 @@ internal static class ModelCommands
         }
 
         return 0;
+    }
+
+    /// <summary>The model of predict: a saved ConvNet model (--load) or an imported ONNX model (--onnx), exactly one.</summary>
+    private static Network PredictionModel(CliOptions o, ParseResult parse)
+    {
+        var load = parse.GetValue(o.PredictLoad);
+        var onnx = parse.GetValue(o.OnnxModel);
+        if ((load is null) == (onnx is null))
+        {
+            throw new UsageException("predict needs exactly one of --load (a ConvNet model) and --onnx (an ONNX model)");
+        }
+
+        if (load is not null)
+        {
+            return ModelSerializer.Load(load.FullName);
+        }
+
+        if (!onnx!.Exists)
+        {
+            throw new UsageException($"--onnx: file '{onnx.FullName}' does not exist");
+        }
+
+        var network = OnnxImporter.Load(onnx.FullName);
+        if (!network.InputShape.SequenceEqual([1, 28, 28]) || !network.OutputShape.SequenceEqual([FashionMnist.ClassNames.Length]))
+        {
+            throw new UsageException($"--onnx: the model maps [{string.Join(", ", network.InputShape.ToArray())}] to [{string.Join(", ", network.OutputShape.ToArray())}]; predict needs Fashion-MNIST images [1, 28, 28] and {FashionMnist.ClassNames.Length} class scores");
+        }
+
+        return network;
     }
 
     /// <summary>The --data directory (checked to exist), or null for the shipped subset.</summary>

@@ -98,8 +98,9 @@ public static class Program
         var evaluate = new Command("evaluate", "Evaluate a saved model on the test set: loss, accuracy, confusion matrix.");
         evaluate.Options.Add(o.Load);
         evaluate.SetAction(parse => Guard(cli, () => ModelCommands.Evaluate(o, parse, cli)));
-        var predict = new Command("predict", "Classify test images with a saved model.");
-        predict.Options.Add(o.Load);
+        var predict = new Command("predict", "Classify test images with a saved model (--load) or an ONNX model, e.g. from PyTorch (--onnx).");
+        predict.Options.Add(o.PredictLoad);
+        predict.Options.Add(o.OnnxModel);
         predict.Options.Add(o.Index);
         predict.Options.Add(o.Count);
         predict.SetAction(parse => Guard(cli, () => ModelCommands.Predict(o, parse, cli)));

@@ -164,6 +164,36 @@ public sealed class Network
     }
 
     /// <summary>
+    /// Removes and returns the last layer, e.g. to replace an imported model's classifier head
+    /// (<c>net.RemoveLast(); net.Add(new FullyConnected(84, 5));</c>, PyTorch's <c>model.fc = nn.Linear(…)</c>). The layer
+    /// no longer belongs to the network and may be added elsewhere; an optimizer's state for its parameters is not touched.
+    /// </summary>
+    /// <returns>The removed layer.</returns>
+    /// <exception cref="InvalidOperationException">The network has no layers, or a training step is in progress.</exception>
+    public Layer RemoveLast()
+    {
+        lock (_sync)
+        {
+            ThrowIfTraining();
+            if (_layers.Count == 0)
+            {
+                ThrowHelper.InvalidOperation("The network has no layers to remove.");
+            }
+
+            var layer = _layers[^1];
+            _layers.RemoveAt(_layers.Count - 1);
+            _shapes.RemoveAt(_shapes.Count - 1);
+            layer.Release(this);
+            _parameters = null;
+            _named = null;
+            _workspaces.Clear();
+            _current = null;
+            _lastInput = null;
+            return layer;
+        }
+    }
+
+    /// <summary>
     /// Whether the network is in training mode (the default, as in PyTorch): <see cref="Forward(Tensor)"/> then uses batch
     /// statistics in BatchNorm and drops in Dropout. <see cref="Predict(Tensor)"/> always runs in inference mode.
     /// </summary>

@@ -37,18 +37,39 @@ public static class OnnxExporter
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(stream);
-        BuildModel(network, addSoftmax).WriteTo(stream);
+        BuildModel(network, addSoftmax, "input", "output").WriteTo(stream);
     }
 
     /// <summary>Writes the network as an ONNX model file (atomically: temporary file, then rename).</summary>
     /// <param name="network">The network.</param>
     /// <param name="path">The .onnx file.</param>
     /// <param name="addSoftmax">Append a Softmax over axis 1.</param>
-    public static void Export(Network network, string path, bool addSoftmax = false)
+    public static void Export(Network network, string path, bool addSoftmax = false) => Export(network, path, "input", "output", addSoftmax);
+
+    /// <summary>Writes the network as an ONNX model with the given graph input and output names (e.g. those of an imported model).</summary>
+    /// <param name="network">The network.</param>
+    /// <param name="stream">The destination.</param>
+    /// <param name="inputName">The graph input's name.</param>
+    /// <param name="outputName">The graph output's name (different from the input's).</param>
+    /// <param name="addSoftmax">Append a Softmax over axis 1.</param>
+    public static void Export(Network network, Stream stream, string inputName, string outputName, bool addSoftmax = false)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(stream);
+        BuildModel(network, addSoftmax, inputName, outputName).WriteTo(stream);
+    }
+
+    /// <summary>Writes the network as an ONNX model file with the given graph input and output names (atomically).</summary>
+    /// <param name="network">The network.</param>
+    /// <param name="path">The .onnx file.</param>
+    /// <param name="inputName">The graph input's name.</param>
+    /// <param name="outputName">The graph output's name (different from the input's).</param>
+    /// <param name="addSoftmax">Append a Softmax over axis 1.</param>
+    public static void Export(Network network, string path, string inputName, string outputName, bool addSoftmax = false)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(path);
-        var model = BuildModel(network, addSoftmax);
+        var model = BuildModel(network, addSoftmax, inputName, outputName);
         string full = Path.GetFullPath(path);
         string temp = full + "." + Guid.NewGuid().ToString("N") + ".tmp";
         try
@@ -102,18 +123,25 @@ public static class OnnxExporter
         return null;
     }
 
-    internal static ModelProto BuildModel(Network network, bool addSoftmax)
+    internal static ModelProto BuildModel(Network network, bool addSoftmax, string inputName, string outputName)
     {
+        ArgumentException.ThrowIfNullOrEmpty(inputName);
+        ArgumentException.ThrowIfNullOrEmpty(outputName);
+        if (inputName == outputName)
+        {
+            throw new ArgumentException($"The input and output names must differ; both are '{inputName}'.", nameof(outputName));
+        }
+
         if (network.Layers.Count == 0)
         {
             throw new ArgumentException("The network has no layers.", nameof(network));
         }
 
         var graph = new GraphProto { Name = "convnet" };
-        graph.Input.Add(ValueInfo("input", network.InputShape));
+        graph.Input.Add(ValueInfo(inputName, network.InputShape));
         var unsupported = new List<string>();
-        var builder = new OnnxGraphBuilder(graph, unsupported);
-        string current = "input";
+        var builder = new OnnxGraphBuilder(graph, unsupported, inputName, outputName);
+        string current = inputName;
         ReadOnlySpan<int> inputShape = network.InputShape;
         for (int i = 0; i < network.Layers.Count; i++)
         {
@@ -126,16 +154,16 @@ public static class OnnxExporter
             throw new NotSupportedException($"These layers cannot be exported to ONNX: {string.Join(", ", unsupported)}. Implement IOnnxExportable or call OnnxExporter.Register for them.");
         }
 
-        var last = new NodeProto { OpType = addSoftmax ? "Softmax" : "Identity", Name = "output" };
+        var last = new NodeProto { OpType = addSoftmax ? "Softmax" : "Identity", Name = outputName };
         last.Input.Add(current);
-        last.Output.Add("output");
+        last.Output.Add(outputName);
         if (addSoftmax)
         {
             last.Attribute.Add(OnnxAttribute.Int("axis", 1).Proto);
         }
 
         graph.Node.Add(last);
-        graph.Output.Add(ValueInfo("output", network.OutputShape));
+        graph.Output.Add(ValueInfo(outputName, network.OutputShape));
         var model = new ModelProto
         {
             IrVersion = IrVersion,

@@ -17,12 +17,12 @@ public sealed class OnnxGraphBuilder
     private readonly HashSet<string> _names = new(StringComparer.Ordinal);
     private readonly List<string> _unsupported;
 
-    internal OnnxGraphBuilder(GraphProto graph, List<string> unsupported)
+    internal OnnxGraphBuilder(GraphProto graph, List<string> unsupported, string inputName, string outputName)
     {
         Graph = graph;
         _unsupported = unsupported;
-        _names.Add("input");
-        _names.Add("output");
+        _names.Add(inputName);
+        _names.Add(outputName);
     }
 
     internal GraphProto Graph { get; }

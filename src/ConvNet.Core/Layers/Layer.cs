@@ -264,6 +264,19 @@ public abstract class Layer
         }
     }
 
+    /// <summary>Gives the layer up: it may then be added to another network or block.</summary>
+    /// <param name="owner">The current owner.</param>
+    internal void Release(object owner)
+    {
+        lock (this)
+        {
+            if (ReferenceEquals(Owner, owner))
+            {
+                Owner = null;
+            }
+        }
+    }
+
     /// <summary>"Conv2D 'conv1'": the type and name, for messages.</summary>
     /// <returns>A description of this layer.</returns>
     protected internal string Describe() => Name == GetType().Name ? Name : $"{GetType().Name} '{Name}'";
