@@ -31,6 +31,8 @@ public sealed class TrainingTests(BrowserFixture fixture, ITestOutputHelper outp
         (await app.Page.Locator(".chart polyline.loss").GetAttributeAsync("points")).Should().NotBeNullOrWhiteSpace("the live curve was drawn");
 
         (await app.Page.IsCheckedAsync("#model-trained")).Should().BeTrue("the trained model is used once training ends");
+        await app.Page.ClickAsync("#pad-example");
+        await app.Page.Locator("#prediction[data-image='drawing']").WaitForAsync();
         await app.ClassifyTestImageAsync(7);
         (await app.Page.Locator("#prediction").InnerTextAsync()).Should().Contain("trained in this tab");
         await app.Page.ScreenshotAsync(new() { Path = Path.Combine(fixture.Artifacts, "screenshot.png"), FullPage = true });
@@ -40,6 +42,27 @@ public sealed class TrainingTests(BrowserFixture fixture, ITestOutputHelper outp
         var train = Native.Images(fixture.WwwRoot, "train");
         Metrics.Report(fixture, "native training, 1 thread", Native.TrainingImagesPerSecond(train, TrainImages, 1), "img/s");
         Metrics.Report(fixture, $"native training, {System.Environment.ProcessorCount} threads", Native.TrainingImagesPerSecond(train, TrainImages, System.Environment.ProcessorCount), "img/s");
+    }
+
+    [Fact]
+    public async Task The_tab_stays_responsive_while_training_and_training_can_be_stopped()
+    {
+        await using var app = await AppPage.OpenAsync(fixture);
+        await app.Page.FillAsync("#epochs", "10");
+        await app.Page.SelectOptionAsync("#train-count", "2000");
+        await app.Page.ClickAsync("#train-button");
+        await app.Page.WaitForSelectorAsync("#train-status[data-state='running']:not([data-last-loss='NaN'])");
+
+        // While it trains, a click on a test image is handled (training yields between batches) ...
+        int predicted = await app.ClassifyTestImageAsync(5);
+        predicted.Should().BeInRange(0, 9);
+        (await app.Page.GetAttributeAsync("#train-status", "data-state")).Should().Be("running", "10 epochs on 2,000 images are far from done");
+
+        // ... and so is Stop.
+        await app.Page.ClickAsync("#stop-button");
+        await app.Page.WaitForSelectorAsync("#train-status[data-state='done']");
+        (await app.Page.Locator("#train-status").InnerTextAsync()).Should().Contain("Stopped early");
+        app.Errors.Should().BeEmpty();
     }
 
     [Fact]
