@@ -16,6 +16,8 @@ public sealed class PageTests(BrowserFixture fixture, ITestOutputHelper output)
         await using var app = await AppPage.OpenAsync(fixture);
         (await app.Page.Locator("button.thumb").CountAsync()).Should().Be(300, "the grid shows every shipped test image");
         (await app.Page.TitleAsync()).Should().Be("ConvNet in the browser");
+        (await app.Page.Locator("button.thumb[tabindex='0']").CountAsync()).Should().Be(1, "the grid is one Tab stop (arrow keys move inside it)");
+        (await app.Page.Locator("#train-button").IsVisibleAsync()).Should().BeTrue();
         app.Errors.Should().BeEmpty();
 
         var files = Directory.GetFiles(fixture.WwwRoot, "*", SearchOption.AllDirectories);
@@ -44,6 +46,12 @@ public sealed class PageTests(BrowserFixture fixture, ITestOutputHelper output)
             // The first image through the keyboard (Tab focus + Enter), the rest with the mouse.
             actual[i] = await app.ClassifyTestImageAsync(indices[i], keyboard: i == 0);
         }
+
+        // The grid is one Tab stop; an arrow key moves to the next image and Enter classifies it.
+        await app.Page.Locator("button.thumb[data-index='15']").FocusAsync();
+        await app.Page.Keyboard.PressAsync("ArrowRight");
+        await app.Page.Keyboard.PressAsync("Enter");
+        await app.Page.Locator("#prediction[data-image='16']").WaitForAsync();
 
         output.WriteLine("native:  " + string.Join(' ', expected));
         output.WriteLine("browser: " + string.Join(' ', actual));

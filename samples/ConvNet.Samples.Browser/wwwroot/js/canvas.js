@@ -24,6 +24,25 @@ window.convnet = (() => {
       }
     },
 
+    // One Tab stop for the whole grid: arrow keys, Home and End move the focus (roving tabindex), Enter/Space click.
+    initGrid(container) {
+      if (!container || container.dataset.keys) return;
+      container.dataset.keys = "1";
+      container.addEventListener("keydown", e => {
+        const buttons = [...container.querySelectorAll("button")];
+        const i = buttons.indexOf(document.activeElement);
+        if (i < 0) return;
+        const top = buttons[0].offsetTop;
+        let cols = buttons.findIndex(b => b.offsetTop !== top);
+        if (cols <= 0) cols = buttons.length;
+        const moves = { ArrowRight: 1, ArrowLeft: -1, ArrowDown: cols, ArrowUp: -cols, Home: -i, End: buttons.length - 1 - i };
+        if (!(e.key in moves)) return;
+        const j = Math.min(buttons.length - 1, Math.max(0, i + moves[e.key]));
+        e.preventDefault();
+        buttons[i].tabIndex = -1; buttons[j].tabIndex = 0; buttons[j].focus();
+      });
+    },
+
     // Map i into the i-th canvas of a container.
     drawMaps(container, bytes, w, h) {
       if (!container) return;
