@@ -75,6 +75,6 @@ public static class Native
         var data = images.ToDataset().Subset(0, count);
         var trainer = new Trainer(ConvNet.Models.LeNet5.Modern(1), new SoftmaxCrossEntropy(), new Sgd(0.05, momentum: 0.9, weightDecay: 5e-4),
             new TrainingOptions { Epochs = 3, BatchSize = 32, Seed = 1, DegreeOfParallelism = threads });
-        return trainer.Fit(data).Epochs[^1].ImagesPerSecond;
+        return trainer.Fit(data).Epochs[^1].SamplesPerSecond;
     }
 }
