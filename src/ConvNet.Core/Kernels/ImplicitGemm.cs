@@ -17,7 +17,7 @@ namespace ConvNet.Kernels;
 /// dropped positions. n is a multiple of <see cref="Align"/> and the caller leaves readable slack after x, so the
 /// vector loops have no tails along j.
 /// </summary>
-internal static class ImplicitGemm
+internal static partial class ImplicitGemm
 {
     /// <summary>Every n handed to these kernels is a multiple of this.</summary>
     public const int Align = 16;
@@ -201,66 +201,6 @@ internal static class ImplicitGemm
                 }
 
                 j += V;
-            }
-        }
-    }
-
-    /// <summary>The <see cref="Vector{T}"/> path (AVX2, SSE, NEON): 4 rows × 2 vectors, then single rows.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ForwardVector(int m, int n, int k, ref float ar, int lda, ref int or, ref float xr, ref float yr, int ldy)
-    {
-        int v = Vector<float>.Count;
-        for (int j = 0; j < n; j += 2 * v)
-        {
-            int i = 0;
-            for (; i + 4 <= m; i += 4)
-            {
-                ref float a0 = ref Unsafe.Add(ref ar, i * lda);
-                ref float a1 = ref Unsafe.Add(ref a0, lda);
-                ref float a2 = ref Unsafe.Add(ref a1, lda);
-                ref float a3 = ref Unsafe.Add(ref a2, lda);
-                Vector<float> s00 = default, s01 = default, s10 = default, s11 = default;
-                Vector<float> s20 = default, s21 = default, s30 = default, s31 = default;
-                for (int p = 0; p < k; p++)
-                {
-                    ref float xp = ref Unsafe.Add(ref xr, Unsafe.Add(ref or, p) + j);
-                    var x0 = Vector.LoadUnsafe(ref xp);
-                    var x1 = Vector.LoadUnsafe(ref xp, (nuint)v);
-                    var w = new Vector<float>(Unsafe.Add(ref a0, p));
-                    s00 = Vector.FusedMultiplyAdd(w, x0, s00); s01 = Vector.FusedMultiplyAdd(w, x1, s01);
-                    w = new Vector<float>(Unsafe.Add(ref a1, p));
-                    s10 = Vector.FusedMultiplyAdd(w, x0, s10); s11 = Vector.FusedMultiplyAdd(w, x1, s11);
-                    w = new Vector<float>(Unsafe.Add(ref a2, p));
-                    s20 = Vector.FusedMultiplyAdd(w, x0, s20); s21 = Vector.FusedMultiplyAdd(w, x1, s21);
-                    w = new Vector<float>(Unsafe.Add(ref a3, p));
-                    s30 = Vector.FusedMultiplyAdd(w, x0, s30); s31 = Vector.FusedMultiplyAdd(w, x1, s31);
-                }
-
-                ref float y0 = ref Unsafe.Add(ref yr, (i * ldy) + j);
-                s00.StoreUnsafe(ref y0); s01.StoreUnsafe(ref y0, (nuint)v);
-                ref float y1 = ref Unsafe.Add(ref y0, ldy);
-                s10.StoreUnsafe(ref y1); s11.StoreUnsafe(ref y1, (nuint)v);
-                ref float y2 = ref Unsafe.Add(ref y1, ldy);
-                s20.StoreUnsafe(ref y2); s21.StoreUnsafe(ref y2, (nuint)v);
-                ref float y3 = ref Unsafe.Add(ref y2, ldy);
-                s30.StoreUnsafe(ref y3); s31.StoreUnsafe(ref y3, (nuint)v);
-            }
-
-            for (; i < m; i++)
-            {
-                ref float a0 = ref Unsafe.Add(ref ar, i * lda);
-                Vector<float> s0 = default, s1 = default;
-                for (int p = 0; p < k; p++)
-                {
-                    ref float xp = ref Unsafe.Add(ref xr, Unsafe.Add(ref or, p) + j);
-                    var w = new Vector<float>(Unsafe.Add(ref a0, p));
-                    s0 = Vector.FusedMultiplyAdd(w, Vector.LoadUnsafe(ref xp), s0);
-                    s1 = Vector.FusedMultiplyAdd(w, Vector.LoadUnsafe(ref xp, (nuint)v), s1);
-                }
-
-                ref float y0 = ref Unsafe.Add(ref yr, (i * ldy) + j);
-                s0.StoreUnsafe(ref y0);
-                s1.StoreUnsafe(ref y0, (nuint)v);
             }
         }
     }
@@ -475,56 +415,6 @@ internal static class ImplicitGemm
         r[4] = Vector512.Sum(s10); r[5] = Vector512.Sum(s11); r[6] = Vector512.Sum(s12); r[7] = Vector512.Sum(s13);
         r[8] = Vector512.Sum(s20); r[9] = Vector512.Sum(s21); r[10] = Vector512.Sum(s22); r[11] = Vector512.Sum(s23);
         r[12] = Vector512.Sum(s30); r[13] = Vector512.Sum(s31); r[14] = Vector512.Sum(s32); r[15] = Vector512.Sum(s33);
-        return r;
-    }
-
-    /// <summary>Sixteen dot products of 4 d rows with 4 shifted x rows (<see cref="Vector{T}"/>); also Gemm's A·Bᵀ kernel.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static Sums16 Dot4x4xVector(ref float d0, int ldd, int strideD, ref int or, int p, ref float xr, int strideX, int n, int samples)
-    {
-        int v = Vector<float>.Count;
-        Vector<float> s00 = default, s01 = default, s02 = default, s03 = default;
-        Vector<float> s10 = default, s11 = default, s12 = default, s13 = default;
-        Vector<float> s20 = default, s21 = default, s22 = default, s23 = default;
-        Vector<float> s30 = default, s31 = default, s32 = default, s33 = default;
-        int o0 = Unsafe.Add(ref or, p), o1 = Unsafe.Add(ref or, p + 1), o2 = Unsafe.Add(ref or, p + 2), o3 = Unsafe.Add(ref or, p + 3);
-        for (int s = 0; s < samples; s++)
-        {
-            ref float da = ref Unsafe.Add(ref d0, s * strideD);
-            ref float db = ref Unsafe.Add(ref da, ldd);
-            ref float dc = ref Unsafe.Add(ref db, ldd);
-            ref float dd = ref Unsafe.Add(ref dc, ldd);
-            ref float xs = ref Unsafe.Add(ref xr, s * strideX);
-            ref float x0 = ref Unsafe.Add(ref xs, o0);
-            ref float x1 = ref Unsafe.Add(ref xs, o1);
-            ref float x2 = ref Unsafe.Add(ref xs, o2);
-            ref float x3 = ref Unsafe.Add(ref xs, o3);
-            for (int j = 0; j < n; j += v)
-            {
-                var ya = Vector.LoadUnsafe(ref da, (nuint)j);
-                var yb = Vector.LoadUnsafe(ref db, (nuint)j);
-                var yc = Vector.LoadUnsafe(ref dc, (nuint)j);
-                var yd = Vector.LoadUnsafe(ref dd, (nuint)j);
-                var t = Vector.LoadUnsafe(ref x0, (nuint)j);
-                s00 = Vector.FusedMultiplyAdd(ya, t, s00); s10 = Vector.FusedMultiplyAdd(yb, t, s10);
-                s20 = Vector.FusedMultiplyAdd(yc, t, s20); s30 = Vector.FusedMultiplyAdd(yd, t, s30);
-                t = Vector.LoadUnsafe(ref x1, (nuint)j);
-                s01 = Vector.FusedMultiplyAdd(ya, t, s01); s11 = Vector.FusedMultiplyAdd(yb, t, s11);
-                s21 = Vector.FusedMultiplyAdd(yc, t, s21); s31 = Vector.FusedMultiplyAdd(yd, t, s31);
-                t = Vector.LoadUnsafe(ref x2, (nuint)j);
-                s02 = Vector.FusedMultiplyAdd(ya, t, s02); s12 = Vector.FusedMultiplyAdd(yb, t, s12);
-                s22 = Vector.FusedMultiplyAdd(yc, t, s22); s32 = Vector.FusedMultiplyAdd(yd, t, s32);
-                t = Vector.LoadUnsafe(ref x3, (nuint)j);
-                s03 = Vector.FusedMultiplyAdd(ya, t, s03); s13 = Vector.FusedMultiplyAdd(yb, t, s13);
-                s23 = Vector.FusedMultiplyAdd(yc, t, s23); s33 = Vector.FusedMultiplyAdd(yd, t, s33);
-            }
-        }
-
-        Sums16 r = default;
-        r[0] = Vector.Sum(s00); r[1] = Vector.Sum(s01); r[2] = Vector.Sum(s02); r[3] = Vector.Sum(s03);
-        r[4] = Vector.Sum(s10); r[5] = Vector.Sum(s11); r[6] = Vector.Sum(s12); r[7] = Vector.Sum(s13);
-        r[8] = Vector.Sum(s20); r[9] = Vector.Sum(s21); r[10] = Vector.Sum(s22); r[11] = Vector.Sum(s23);
-        r[12] = Vector.Sum(s30); r[13] = Vector.Sum(s31); r[14] = Vector.Sum(s32); r[15] = Vector.Sum(s33);
         return r;
     }
 

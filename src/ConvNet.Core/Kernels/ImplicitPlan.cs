@@ -127,11 +127,11 @@ internal sealed class ImplicitPlan
         return (last + ImplicitGemm.Align - 1) / ImplicitGemm.Align * ImplicitGemm.Align;
     }
 
-    /// <summary>Samples per ∂E/∂W pass: as many as fit in about 1 M floats of padded input and δ, at most a chunk.</summary>
+    /// <summary>Samples per ∂E/∂W pass: as many as fit in about 64 K floats (256 KB, half a 512 KB L2) of padded input and δ, at most a chunk.</summary>
     public int GroupSize(int batch, int chunks)
     {
         int chunkSize = (batch + chunks - 1) / chunks;
-        return Math.Clamp((1 << 20) / Math.Max(1, InputStride + DeltaStride), 1, chunkSize);
+        return Math.Clamp((1 << 16) / Math.Max(1, InputStride + DeltaStride), 1, chunkSize);
     }
 
     /// <summary>W_rot[p, q, k′] = W[q, p, K−1−k′]: every spatial axis flipped, input and output channels swapped.</summary>

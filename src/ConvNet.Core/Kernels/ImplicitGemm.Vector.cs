@@ -1,0 +1,216 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
+namespace ConvNet.Kernels;
+
+/// <summary>
+/// The <see cref="Vector{T}"/> kernels of <see cref="ImplicitGemm"/> (AVX2 and SSE on x64, NEON, WebAssembly SIMD),
+/// blocked for a file of 16 vector registers: a block never holds more than 12 accumulators, so the loads and the
+/// broadcast fit beside them without spilling. Each cell is summed in the same order as in the other paths.
+/// </summary>
+internal static partial class ImplicitGemm
+{
+    /// <summary>4 rows × 3 vectors (12 accumulators; 3 loads and 4 broadcasts feed 12 FMAs per p), then narrower tails.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ForwardVector(int m, int n, int k, ref float ar, int lda, ref int or, ref float xr, ref float yr, int ldy)
+    {
+        int v = Vector<float>.Count;
+        int j = 0;
+        for (; j + (3 * v) <= n; j += 3 * v)
+        {
+            int i = 0;
+            for (; i + 4 <= m; i += 4)
+            {
+                Forward4x3(k, ref Unsafe.Add(ref ar, i * lda), lda, ref or, ref Unsafe.Add(ref xr, j), ref Unsafe.Add(ref yr, (i * ldy) + j), ldy);
+            }
+
+            for (; i < m; i++)
+            {
+                Forward1xW(3, k, ref Unsafe.Add(ref ar, i * lda), ref or, ref Unsafe.Add(ref xr, j), ref Unsafe.Add(ref yr, (i * ldy) + j));
+            }
+        }
+
+        if (j + (2 * v) <= n)
+        {
+            int i = 0;
+            for (; i + 4 <= m; i += 4)
+            {
+                Forward4x2(k, ref Unsafe.Add(ref ar, i * lda), lda, ref or, ref Unsafe.Add(ref xr, j), ref Unsafe.Add(ref yr, (i * ldy) + j), ldy);
+            }
+
+            for (; i < m; i++)
+            {
+                Forward1xW(2, k, ref Unsafe.Add(ref ar, i * lda), ref or, ref Unsafe.Add(ref xr, j), ref Unsafe.Add(ref yr, (i * ldy) + j));
+            }
+
+            j += 2 * v;
+        }
+
+        for (; j < n; j += v)
+        {
+            int i = 0;
+            for (; i + 4 <= m; i += 4)
+            {
+                Forward4x1(k, ref Unsafe.Add(ref ar, i * lda), lda, ref or, ref Unsafe.Add(ref xr, j), ref Unsafe.Add(ref yr, (i * ldy) + j), ldy);
+            }
+
+            for (; i < m; i++)
+            {
+                Forward1xW(1, k, ref Unsafe.Add(ref ar, i * lda), ref or, ref Unsafe.Add(ref xr, j), ref Unsafe.Add(ref yr, (i * ldy) + j));
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Forward4x3(int k, ref float a0, int lda, ref int or, ref float xj, ref float y0, int ldy)
+    {
+        int v = Vector<float>.Count;
+        ref float a1 = ref Unsafe.Add(ref a0, lda);
+        ref float a2 = ref Unsafe.Add(ref a1, lda);
+        ref float a3 = ref Unsafe.Add(ref a2, lda);
+        Vector<float> s00 = default, s01 = default, s02 = default, s10 = default, s11 = default, s12 = default;
+        Vector<float> s20 = default, s21 = default, s22 = default, s30 = default, s31 = default, s32 = default;
+        for (int p = 0; p < k; p++)
+        {
+            ref float xp = ref Unsafe.Add(ref xj, Unsafe.Add(ref or, p));
+            var x0 = Vector.LoadUnsafe(ref xp);
+            var x1 = Vector.LoadUnsafe(ref xp, (nuint)v);
+            var x2 = Vector.LoadUnsafe(ref xp, (nuint)(2 * v));
+            var w = new Vector<float>(Unsafe.Add(ref a0, p));
+            s00 = Vector.FusedMultiplyAdd(w, x0, s00); s01 = Vector.FusedMultiplyAdd(w, x1, s01); s02 = Vector.FusedMultiplyAdd(w, x2, s02);
+            w = new Vector<float>(Unsafe.Add(ref a1, p));
+            s10 = Vector.FusedMultiplyAdd(w, x0, s10); s11 = Vector.FusedMultiplyAdd(w, x1, s11); s12 = Vector.FusedMultiplyAdd(w, x2, s12);
+            w = new Vector<float>(Unsafe.Add(ref a2, p));
+            s20 = Vector.FusedMultiplyAdd(w, x0, s20); s21 = Vector.FusedMultiplyAdd(w, x1, s21); s22 = Vector.FusedMultiplyAdd(w, x2, s22);
+            w = new Vector<float>(Unsafe.Add(ref a3, p));
+            s30 = Vector.FusedMultiplyAdd(w, x0, s30); s31 = Vector.FusedMultiplyAdd(w, x1, s31); s32 = Vector.FusedMultiplyAdd(w, x2, s32);
+        }
+
+        s00.StoreUnsafe(ref y0); s01.StoreUnsafe(ref y0, (nuint)v); s02.StoreUnsafe(ref y0, (nuint)(2 * v));
+        ref float y1 = ref Unsafe.Add(ref y0, ldy);
+        s10.StoreUnsafe(ref y1); s11.StoreUnsafe(ref y1, (nuint)v); s12.StoreUnsafe(ref y1, (nuint)(2 * v));
+        ref float y2 = ref Unsafe.Add(ref y1, ldy);
+        s20.StoreUnsafe(ref y2); s21.StoreUnsafe(ref y2, (nuint)v); s22.StoreUnsafe(ref y2, (nuint)(2 * v));
+        ref float y3 = ref Unsafe.Add(ref y2, ldy);
+        s30.StoreUnsafe(ref y3); s31.StoreUnsafe(ref y3, (nuint)v); s32.StoreUnsafe(ref y3, (nuint)(2 * v));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Forward4x2(int k, ref float a0, int lda, ref int or, ref float xj, ref float y0, int ldy)
+    {
+        int v = Vector<float>.Count;
+        ref float a1 = ref Unsafe.Add(ref a0, lda);
+        ref float a2 = ref Unsafe.Add(ref a1, lda);
+        ref float a3 = ref Unsafe.Add(ref a2, lda);
+        Vector<float> s00 = default, s01 = default, s10 = default, s11 = default;
+        Vector<float> s20 = default, s21 = default, s30 = default, s31 = default;
+        for (int p = 0; p < k; p++)
+        {
+            ref float xp = ref Unsafe.Add(ref xj, Unsafe.Add(ref or, p));
+            var x0 = Vector.LoadUnsafe(ref xp);
+            var x1 = Vector.LoadUnsafe(ref xp, (nuint)v);
+            var w = new Vector<float>(Unsafe.Add(ref a0, p));
+            s00 = Vector.FusedMultiplyAdd(w, x0, s00); s01 = Vector.FusedMultiplyAdd(w, x1, s01);
+            w = new Vector<float>(Unsafe.Add(ref a1, p));
+            s10 = Vector.FusedMultiplyAdd(w, x0, s10); s11 = Vector.FusedMultiplyAdd(w, x1, s11);
+            w = new Vector<float>(Unsafe.Add(ref a2, p));
+            s20 = Vector.FusedMultiplyAdd(w, x0, s20); s21 = Vector.FusedMultiplyAdd(w, x1, s21);
+            w = new Vector<float>(Unsafe.Add(ref a3, p));
+            s30 = Vector.FusedMultiplyAdd(w, x0, s30); s31 = Vector.FusedMultiplyAdd(w, x1, s31);
+        }
+
+        s00.StoreUnsafe(ref y0); s01.StoreUnsafe(ref y0, (nuint)v);
+        ref float y1 = ref Unsafe.Add(ref y0, ldy);
+        s10.StoreUnsafe(ref y1); s11.StoreUnsafe(ref y1, (nuint)v);
+        ref float y2 = ref Unsafe.Add(ref y1, ldy);
+        s20.StoreUnsafe(ref y2); s21.StoreUnsafe(ref y2, (nuint)v);
+        ref float y3 = ref Unsafe.Add(ref y2, ldy);
+        s30.StoreUnsafe(ref y3); s31.StoreUnsafe(ref y3, (nuint)v);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Forward4x1(int k, ref float a0, int lda, ref int or, ref float xj, ref float y0, int ldy)
+    {
+        ref float a1 = ref Unsafe.Add(ref a0, lda);
+        ref float a2 = ref Unsafe.Add(ref a1, lda);
+        ref float a3 = ref Unsafe.Add(ref a2, lda);
+        Vector<float> s0 = default, s1 = default, s2 = default, s3 = default;
+        for (int p = 0; p < k; p++)
+        {
+            var x0 = Vector.LoadUnsafe(ref Unsafe.Add(ref xj, Unsafe.Add(ref or, p)));
+            s0 = Vector.FusedMultiplyAdd(new Vector<float>(Unsafe.Add(ref a0, p)), x0, s0);
+            s1 = Vector.FusedMultiplyAdd(new Vector<float>(Unsafe.Add(ref a1, p)), x0, s1);
+            s2 = Vector.FusedMultiplyAdd(new Vector<float>(Unsafe.Add(ref a2, p)), x0, s2);
+            s3 = Vector.FusedMultiplyAdd(new Vector<float>(Unsafe.Add(ref a3, p)), x0, s3);
+        }
+
+        s0.StoreUnsafe(ref y0);
+        s1.StoreUnsafe(ref Unsafe.Add(ref y0, ldy));
+        s2.StoreUnsafe(ref Unsafe.Add(ref y0, 2 * ldy));
+        s3.StoreUnsafe(ref Unsafe.Add(ref y0, 3 * ldy));
+    }
+
+    /// <summary>One row, <paramref name="vectors"/> vectors wide, one vector at a time.</summary>
+    private static void Forward1xW(int vectors, int k, ref float a0, ref int or, ref float xj, ref float y0)
+    {
+        int v = Vector<float>.Count;
+        for (int c = 0; c < vectors; c++)
+        {
+            Vector<float> s0 = default;
+            for (int p = 0; p < k; p++)
+            {
+                var x0 = Vector.LoadUnsafe(ref Unsafe.Add(ref xj, Unsafe.Add(ref or, p) + (c * v)));
+                s0 = Vector.FusedMultiplyAdd(new Vector<float>(Unsafe.Add(ref a0, p)), x0, s0);
+            }
+
+            s0.StoreUnsafe(ref y0, (nuint)(c * v));
+        }
+    }
+
+    /// <summary>Sixteen dot products of 4 d rows with 4 shifted x rows, as two 4 × 2 blocks (8 accumulators each); also
+    /// Gemm's A·Bᵀ kernel.</summary>
+    internal static Sums16 Dot4x4xVector(ref float d0, int ldd, int strideD, ref int or, int p, ref float xr, int strideX, int n, int samples)
+    {
+        Sums16 r = default;
+        Dot4x2Vector(ref d0, ldd, strideD, Unsafe.Add(ref or, p), Unsafe.Add(ref or, p + 1), ref xr, strideX, n, samples, ref r, 0);
+        Dot4x2Vector(ref d0, ldd, strideD, Unsafe.Add(ref or, p + 2), Unsafe.Add(ref or, p + 3), ref xr, strideX, n, samples, ref r, 2);
+        return r;
+    }
+
+    /// <summary>Cells (r, q0 + t) of a 4 × 4 block, r &lt; 4, t &lt; 2: dot products of 4 d rows with the x rows at o0 and o1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Dot4x2Vector(ref float d0, int ldd, int strideD, int o0, int o1, ref float xr, int strideX, int n, int samples, ref Sums16 r, int q0)
+    {
+        int v = Vector<float>.Count;
+        Vector<float> s00 = default, s01 = default, s10 = default, s11 = default;
+        Vector<float> s20 = default, s21 = default, s30 = default, s31 = default;
+        for (int s = 0; s < samples; s++)
+        {
+            ref float da = ref Unsafe.Add(ref d0, s * strideD);
+            ref float db = ref Unsafe.Add(ref da, ldd);
+            ref float dc = ref Unsafe.Add(ref db, ldd);
+            ref float dd = ref Unsafe.Add(ref dc, ldd);
+            ref float xs = ref Unsafe.Add(ref xr, s * strideX);
+            ref float x0 = ref Unsafe.Add(ref xs, o0);
+            ref float x1 = ref Unsafe.Add(ref xs, o1);
+            for (int j = 0; j < n; j += v)
+            {
+                var t0 = Vector.LoadUnsafe(ref x0, (nuint)j);
+                var t1 = Vector.LoadUnsafe(ref x1, (nuint)j);
+                var y = Vector.LoadUnsafe(ref da, (nuint)j);
+                s00 = Vector.FusedMultiplyAdd(y, t0, s00); s01 = Vector.FusedMultiplyAdd(y, t1, s01);
+                y = Vector.LoadUnsafe(ref db, (nuint)j);
+                s10 = Vector.FusedMultiplyAdd(y, t0, s10); s11 = Vector.FusedMultiplyAdd(y, t1, s11);
+                y = Vector.LoadUnsafe(ref dc, (nuint)j);
+                s20 = Vector.FusedMultiplyAdd(y, t0, s20); s21 = Vector.FusedMultiplyAdd(y, t1, s21);
+                y = Vector.LoadUnsafe(ref dd, (nuint)j);
+                s30 = Vector.FusedMultiplyAdd(y, t0, s30); s31 = Vector.FusedMultiplyAdd(y, t1, s31);
+            }
+        }
+
+        r[q0] = Vector.Sum(s00); r[q0 + 1] = Vector.Sum(s01);
+        r[4 + q0] = Vector.Sum(s10); r[4 + q0 + 1] = Vector.Sum(s11);
+        r[8 + q0] = Vector.Sum(s20); r[8 + q0 + 1] = Vector.Sum(s21);
+        r[12 + q0] = Vector.Sum(s30); r[12 + q0 + 1] = Vector.Sum(s31);
+    }
+}
