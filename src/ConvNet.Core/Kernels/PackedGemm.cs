@@ -17,13 +17,16 @@ namespace ConvNet.Kernels;
 /// <see cref="Gemm"/>'s unpacked kernels (k blocks of <see cref="KC"/>, FMA in k order, each block continuing from C),
 /// so both give the same bits.
 /// </summary>
-internal static class PackedGemm
+internal static partial class PackedGemm
 {
-    /// <summary>Rows of the micro-kernel.</summary>
-    public const int MR = 8;
+    /// <summary>Floats per vector of the micro-kernel: 16 with AVX-512, 8 with AVX2, 4 with 128-bit vectors, 0 without.</summary>
+    public static readonly int Width = Vector512.IsHardwareAccelerated ? 16 : Vector256.IsHardwareAccelerated ? 8 : Vector128.IsHardwareAccelerated ? 4 : 0;
 
-    /// <summary>Columns of the micro-kernel (two vectors of 16).</summary>
-    public const int NR = 32;
+    /// <summary>Rows of the micro-kernel: 8 with AVX-512's 32 registers (16 accumulators), 6 with 16 registers (12).</summary>
+    public static readonly int MR = Vector512.IsHardwareAccelerated ? 8 : 6;
+
+    /// <summary>Columns of the micro-kernel (two vectors).</summary>
+    public static readonly int NR = 2 * Width;
 
     /// <summary>Depth of a packed panel (equals <see cref="Gemm"/>'s K block: same summation order).</summary>
     public const int KC = 256;
@@ -31,7 +34,7 @@ internal static class PackedGemm
     // A block of MC × KC floats (128 KB) stays in L2 while NR-wide panels of an NC-wide B block (2 MB, L3) stream
     // through L1. NC = 2048 packs A once for n ≤ 2048 (measured here: n = 2048 at 1 thread 146–151 GFLOP/s with
     // NC = 512, 175–178 with NC = 2048).
-    private const int MC = 128;
+    private static readonly int MC = 128 / MR * MR;
     private const int NC = 2048;
 
     // A thread's own copy of the operand every chunk needs holds as many K blocks as fit in 2 MB, so that it stays in
@@ -47,13 +50,13 @@ internal static class PackedGemm
 
     /// <summary>Whether the packed path runs here and pays for its packing on a product of this size.</summary>
     public static bool Applies(int m, int n, int k) =>
-        Vector512.IsHardwareAccelerated && m >= MR && n >= NR && (long)m * n * k >= 1L << 18;
+        Width > 0 && m >= MR && n >= NR && (long)m * n * k >= 1L << 18;
 
     /// <summary>C[m×n] (+)= op(A)·op(B), with the same operand conventions as <see cref="Gemm.Multiply"/>.</summary>
     public static void Multiply(bool transA, bool transB, int m, int n, int k,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc, bool accumulate)
     {
-        Debug.Assert(Vector512.IsHardwareAccelerated && m > 0 && n > 0 && k > 0);
+        Debug.Assert(Width > 0 && m > 0 && n > 0 && k > 0);
         var packedB = _packedB ??= new float[KC * NC];
         for (int jc = 0; jc < n; jc += NC)
         {
@@ -296,7 +299,7 @@ internal static class PackedGemm
                     }
                 }
             }
-            else if (rows == MR && Avx.IsSupported)
+            else if (rows == 8 && MR == 8 && Avx.IsSupported)
             {
                 // Eight rows of A, eight k at a time, transposed in registers (unpack, shuffle, lane permute).
                 ref float row0 = ref Unsafe.Add(ref ar, ((ic + ir) * lda) + pc);
@@ -394,8 +397,7 @@ internal static class PackedGemm
                     ref float d = ref Unsafe.Add(ref panel, p * NR);
                     if (cols == NR)
                     {
-                        Vector512.LoadUnsafe(ref src).StoreUnsafe(ref d);
-                        Vector512.LoadUnsafe(ref src, 16).StoreUnsafe(ref d, 16);
+                        Unsafe.CopyBlockUnaligned(ref Unsafe.As<float, byte>(ref d), ref Unsafe.As<float, byte>(ref src), (uint)(NR * sizeof(float)));
                         continue;
                     }
 
@@ -446,7 +448,7 @@ internal static class PackedGemm
             return;
         }
 
-        Span<float> tile = stackalloc float[MR * NR];
+        Span<float> tile = stackalloc float[8 * 32];
         tile.Clear();
         ref float t = ref MemoryMarshal.GetReference(tile);
         if (accumulate)
@@ -470,11 +472,30 @@ internal static class PackedGemm
         }
     }
 
-    /// <summary>The 8 × 32 micro-kernel: sixteen accumulators, two B vectors and eight A broadcasts per step of k.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    /// <summary>The micro-kernel of this machine's vector width.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Kernel(int kc, ref float ap, ref float bp, ref float c, int ldc, bool accumulate)
     {
+        if (Vector512.IsHardwareAccelerated)
+        {
+            Kernel512(kc, ref ap, ref bp, ref c, ldc, accumulate);
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            Kernel6x2<Vector256<float>, Simd256>(kc, ref ap, ref bp, ref c, ldc, accumulate);
+        }
+        else
+        {
+            Kernel6x2<Vector128<float>, Simd128>(kc, ref ap, ref bp, ref c, ldc, accumulate);
+        }
+    }
+
+    /// <summary>The 8 × 32 AVX-512 micro-kernel: sixteen accumulators, two B vectors and eight A broadcasts per step of k.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel512(int kc, ref float ap, ref float bp, ref float c, int ldc, bool accumulate)
+    {
         const int V = 16;
+        const int MR = 8, NR = 32;
         Vector512<float> c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71;
         ref float r0 = ref c;
         ref float r1 = ref Unsafe.Add(ref r0, ldc);
