@@ -10,37 +10,28 @@ namespace ConvNet.Kernels;
 /// </summary>
 internal static partial class ImplicitGemm
 {
-    /// <summary>4 rows × 3 vectors (12 accumulators; 3 loads and 4 broadcasts feed 12 FMAs per p), then narrower tails.</summary>
+    /// <summary>4 rows × 3 vectors (12 accumulators; 3 loads and 4 broadcasts feed 12 FMAs per p), then narrower
+    /// column tails; the last m % 4 rows as 2 rows × 6 vectors and 1 row × 6 vectors, so that no block has fewer
+    /// independent accumulators than the FMA latency needs (except the last columns of a single row).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ForwardVector(int m, int n, int k, ref float ar, int lda, ref int or, ref float xr, ref float yr, int ldy)
     {
         int v = Vector<float>.Count;
+        int m4 = m - (m % 4);
         int j = 0;
         for (; j + (3 * v) <= n; j += 3 * v)
         {
-            int i = 0;
-            for (; i + 4 <= m; i += 4)
+            for (int i = 0; i < m4; i += 4)
             {
                 Forward4x3(k, ref Unsafe.Add(ref ar, i * lda), lda, ref or, ref Unsafe.Add(ref xr, j), ref Unsafe.Add(ref yr, (i * ldy) + j), ldy);
-            }
-
-            for (; i < m; i++)
-            {
-                Forward1xW(3, k, ref Unsafe.Add(ref ar, i * lda), ref or, ref Unsafe.Add(ref xr, j), ref Unsafe.Add(ref yr, (i * ldy) + j));
             }
         }
 
         if (j + (2 * v) <= n)
         {
-            int i = 0;
-            for (; i + 4 <= m; i += 4)
+            for (int i = 0; i < m4; i += 4)
             {
                 Forward4x2(k, ref Unsafe.Add(ref ar, i * lda), lda, ref or, ref Unsafe.Add(ref xr, j), ref Unsafe.Add(ref yr, (i * ldy) + j), ldy);
-            }
-
-            for (; i < m; i++)
-            {
-                Forward1xW(2, k, ref Unsafe.Add(ref ar, i * lda), ref or, ref Unsafe.Add(ref xr, j), ref Unsafe.Add(ref yr, (i * ldy) + j));
             }
 
             j += 2 * v;
@@ -48,16 +39,115 @@ internal static partial class ImplicitGemm
 
         for (; j < n; j += v)
         {
-            int i = 0;
-            for (; i + 4 <= m; i += 4)
+            for (int i = 0; i < m4; i += 4)
             {
                 Forward4x1(k, ref Unsafe.Add(ref ar, i * lda), lda, ref or, ref Unsafe.Add(ref xr, j), ref Unsafe.Add(ref yr, (i * ldy) + j), ldy);
             }
+        }
 
-            for (; i < m; i++)
+        int r = m4;
+        if (m - r >= 2)
+        {
+            Forward2Rows(n, k, ref Unsafe.Add(ref ar, r * lda), lda, ref or, ref xr, ref Unsafe.Add(ref yr, r * ldy), ldy);
+            r += 2;
+        }
+
+        if (r < m)
+        {
+            Forward1Row(n, k, ref Unsafe.Add(ref ar, r * lda), ref or, ref xr, ref Unsafe.Add(ref yr, r * ldy));
+        }
+    }
+
+    /// <summary>Two rows: 6 vectors at a time (12 accumulators), then one at a time (2).</summary>
+    private static void Forward2Rows(int n, int k, ref float a0, int lda, ref int or, ref float xr, ref float y0, int ldy)
+    {
+        int v = Vector<float>.Count;
+        ref float a1 = ref Unsafe.Add(ref a0, lda);
+        ref float y1 = ref Unsafe.Add(ref y0, ldy);
+        int j = 0;
+        for (; j + (6 * v) <= n; j += 6 * v)
+        {
+            Vector<float> s00 = default, s01 = default, s02 = default, s03 = default, s04 = default, s05 = default;
+            Vector<float> s10 = default, s11 = default, s12 = default, s13 = default, s14 = default, s15 = default;
+            for (int p = 0; p < k; p++)
             {
-                Forward1xW(1, k, ref Unsafe.Add(ref ar, i * lda), ref or, ref Unsafe.Add(ref xr, j), ref Unsafe.Add(ref yr, (i * ldy) + j));
+                ref float xp = ref Unsafe.Add(ref xr, Unsafe.Add(ref or, p) + j);
+                var w0 = new Vector<float>(Unsafe.Add(ref a0, p));
+                var w1 = new Vector<float>(Unsafe.Add(ref a1, p));
+                var x = Vector.LoadUnsafe(ref xp);
+                s00 = Vector.FusedMultiplyAdd(w0, x, s00); s10 = Vector.FusedMultiplyAdd(w1, x, s10);
+                x = Vector.LoadUnsafe(ref xp, (nuint)v);
+                s01 = Vector.FusedMultiplyAdd(w0, x, s01); s11 = Vector.FusedMultiplyAdd(w1, x, s11);
+                x = Vector.LoadUnsafe(ref xp, (nuint)(2 * v));
+                s02 = Vector.FusedMultiplyAdd(w0, x, s02); s12 = Vector.FusedMultiplyAdd(w1, x, s12);
+                x = Vector.LoadUnsafe(ref xp, (nuint)(3 * v));
+                s03 = Vector.FusedMultiplyAdd(w0, x, s03); s13 = Vector.FusedMultiplyAdd(w1, x, s13);
+                x = Vector.LoadUnsafe(ref xp, (nuint)(4 * v));
+                s04 = Vector.FusedMultiplyAdd(w0, x, s04); s14 = Vector.FusedMultiplyAdd(w1, x, s14);
+                x = Vector.LoadUnsafe(ref xp, (nuint)(5 * v));
+                s05 = Vector.FusedMultiplyAdd(w0, x, s05); s15 = Vector.FusedMultiplyAdd(w1, x, s15);
             }
+
+            ref float t0 = ref Unsafe.Add(ref y0, j);
+            s00.StoreUnsafe(ref t0); s01.StoreUnsafe(ref t0, (nuint)v); s02.StoreUnsafe(ref t0, (nuint)(2 * v));
+            s03.StoreUnsafe(ref t0, (nuint)(3 * v)); s04.StoreUnsafe(ref t0, (nuint)(4 * v)); s05.StoreUnsafe(ref t0, (nuint)(5 * v));
+            ref float t1 = ref Unsafe.Add(ref y1, j);
+            s10.StoreUnsafe(ref t1); s11.StoreUnsafe(ref t1, (nuint)v); s12.StoreUnsafe(ref t1, (nuint)(2 * v));
+            s13.StoreUnsafe(ref t1, (nuint)(3 * v)); s14.StoreUnsafe(ref t1, (nuint)(4 * v)); s15.StoreUnsafe(ref t1, (nuint)(5 * v));
+        }
+
+        for (; j < n; j += v)
+        {
+            Vector<float> s0 = default, s1 = default;
+            for (int p = 0; p < k; p++)
+            {
+                var x = Vector.LoadUnsafe(ref Unsafe.Add(ref xr, Unsafe.Add(ref or, p) + j));
+                s0 = Vector.FusedMultiplyAdd(new Vector<float>(Unsafe.Add(ref a0, p)), x, s0);
+                s1 = Vector.FusedMultiplyAdd(new Vector<float>(Unsafe.Add(ref a1, p)), x, s1);
+            }
+
+            s0.StoreUnsafe(ref y0, (nuint)j);
+            s1.StoreUnsafe(ref y1, (nuint)j);
+        }
+    }
+
+    /// <summary>One row: 8 vectors at a time (8 accumulators), then one at a time.</summary>
+    private static void Forward1Row(int n, int k, ref float a0, ref int or, ref float xr, ref float y0)
+    {
+        int v = Vector<float>.Count;
+        int j = 0;
+        for (; j + (8 * v) <= n; j += 8 * v)
+        {
+            Vector<float> s0 = default, s1 = default, s2 = default, s3 = default, s4 = default, s5 = default, s6 = default, s7 = default;
+            for (int p = 0; p < k; p++)
+            {
+                ref float xp = ref Unsafe.Add(ref xr, Unsafe.Add(ref or, p) + j);
+                var w = new Vector<float>(Unsafe.Add(ref a0, p));
+                s0 = Vector.FusedMultiplyAdd(w, Vector.LoadUnsafe(ref xp), s0);
+                s1 = Vector.FusedMultiplyAdd(w, Vector.LoadUnsafe(ref xp, (nuint)v), s1);
+                s2 = Vector.FusedMultiplyAdd(w, Vector.LoadUnsafe(ref xp, (nuint)(2 * v)), s2);
+                s3 = Vector.FusedMultiplyAdd(w, Vector.LoadUnsafe(ref xp, (nuint)(3 * v)), s3);
+                s4 = Vector.FusedMultiplyAdd(w, Vector.LoadUnsafe(ref xp, (nuint)(4 * v)), s4);
+                s5 = Vector.FusedMultiplyAdd(w, Vector.LoadUnsafe(ref xp, (nuint)(5 * v)), s5);
+                s6 = Vector.FusedMultiplyAdd(w, Vector.LoadUnsafe(ref xp, (nuint)(6 * v)), s6);
+                s7 = Vector.FusedMultiplyAdd(w, Vector.LoadUnsafe(ref xp, (nuint)(7 * v)), s7);
+            }
+
+            ref float t = ref Unsafe.Add(ref y0, j);
+            s0.StoreUnsafe(ref t); s1.StoreUnsafe(ref t, (nuint)v); s2.StoreUnsafe(ref t, (nuint)(2 * v)); s3.StoreUnsafe(ref t, (nuint)(3 * v));
+            s4.StoreUnsafe(ref t, (nuint)(4 * v)); s5.StoreUnsafe(ref t, (nuint)(5 * v)); s6.StoreUnsafe(ref t, (nuint)(6 * v)); s7.StoreUnsafe(ref t, (nuint)(7 * v));
+        }
+
+        for (; j < n; j += v)
+        {
+            Vector<float> s0 = default;
+            for (int p = 0; p < k; p++)
+            {
+                var x = Vector.LoadUnsafe(ref Unsafe.Add(ref xr, Unsafe.Add(ref or, p) + j));
+                s0 = Vector.FusedMultiplyAdd(new Vector<float>(Unsafe.Add(ref a0, p)), x, s0);
+            }
+
+            s0.StoreUnsafe(ref y0, (nuint)j);
         }
     }
 
@@ -148,23 +238,6 @@ internal static partial class ImplicitGemm
         s1.StoreUnsafe(ref Unsafe.Add(ref y0, ldy));
         s2.StoreUnsafe(ref Unsafe.Add(ref y0, 2 * ldy));
         s3.StoreUnsafe(ref Unsafe.Add(ref y0, 3 * ldy));
-    }
-
-    /// <summary>One row, <paramref name="vectors"/> vectors wide, one vector at a time.</summary>
-    private static void Forward1xW(int vectors, int k, ref float a0, ref int or, ref float xj, ref float y0)
-    {
-        int v = Vector<float>.Count;
-        for (int c = 0; c < vectors; c++)
-        {
-            Vector<float> s0 = default;
-            for (int p = 0; p < k; p++)
-            {
-                var x0 = Vector.LoadUnsafe(ref Unsafe.Add(ref xj, Unsafe.Add(ref or, p) + (c * v)));
-                s0 = Vector.FusedMultiplyAdd(new Vector<float>(Unsafe.Add(ref a0, p)), x0, s0);
-            }
-
-            s0.StoreUnsafe(ref y0, (nuint)(c * v));
-        }
     }
 
     /// <summary>Sixteen dot products of 4 d rows with 4 shifted x rows, as two 4 × 2 blocks (8 accumulators each); also

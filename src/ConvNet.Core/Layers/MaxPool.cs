@@ -115,7 +115,9 @@ public abstract class MaxPool : PoolingND
         ref float xr = ref MemoryMarshal.GetReference(x);
         ref float yr = ref MemoryMarshal.GetReference(y);
         ref int ar = ref MemoryMarshal.GetArrayDataReference(_argmax);
-        bool vector = Avx512F.IsSupported && g.SH == 2 && g.SW == 2;
+        bool v512 = Avx512F.IsSupported && g.SH == 2 && g.SW == 2;
+        int w = Kernels.MaxPoolRow.Width;
+        bool vector = !v512 && w > 0 && g.SH == 2 && g.SW == 2;
         int o = p0 * g.OutputPlane, outEnd = p1 * g.OutputPlane;
         for (int plane = p0; plane < p1; plane++)
         {
@@ -126,8 +128,15 @@ public abstract class MaxPool : PoolingND
                 for (int oh = 0; oh < g.OH; oh++)
                 {
                     int row0 = ((d * g.H) + (oh * g.SH)) * g.W, row1 = row0 + g.W;
-                    if (vector && Row2x2Avx512(ref xp, row0, row1, (plane * g.InputPlane) + row1 + 32 <= x.Length,
+                    if (v512 && Row2x2Avx512(ref xp, row0, row1, (plane * g.InputPlane) + row1 + 32 <= x.Length,
                         ref Unsafe.Add(ref yr, o), ref Unsafe.Add(ref ar, o), g.OW, o + 16 <= outEnd))
+                    {
+                        o += g.OW;
+                        continue;
+                    }
+
+                    if (vector && Kernels.MaxPoolRow.Run(ref xp, row0, row1, (plane * g.InputPlane) + row1 + (2 * w) <= x.Length,
+                        ref Unsafe.Add(ref yr, o), ref Unsafe.Add(ref ar, o), g.OW, o + w <= outEnd))
                     {
                         o += g.OW;
                         continue;
