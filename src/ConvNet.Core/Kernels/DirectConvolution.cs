@@ -188,61 +188,77 @@ internal static class DirectConvolution
             }
         }
 
-        // What Vector512 left (or everything without AVX-512) in 256-bit steps.
+        // What Vector512 left (or everything without AVX-512) in 256-bit steps, then 128-bit steps: one driver.
         if (Vector256.IsHardwareAccelerated)
         {
-            int v = Vector256<float>.Count;
-            for (; ow + (4 * v) <= hi; ow += 4 * v)
-            {
-                Vector256<float> a0 = Vector256<float>.Zero, a1 = a0, a2 = a0, a3 = a0;
-                for (int kd = kd0; kd < kd1; kd++)
-                {
-                    for (int kh = kh0; kh < kh1; kh++)
-                    {
-                        int xRow = ((((d + kd) * geo.H) + h + kh) * geo.W) + ow + geo.OffW;
-                        for (int kw = 0; kw < geo.KW; kw++)
-                        {
-                            var wv = Vector256.Create(Unsafe.Add(ref gr, KernelIndex(geo, kd, kh, kw)));
-                            ref float p = ref Unsafe.Add(ref xr, xRow + kw);
-                            a0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref p), wv, a0);
-                            a1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref p, (nuint)v), wv, a1);
-                            a2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref p, (nuint)(2 * v)), wv, a2);
-                            a3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref p, (nuint)(3 * v)), wv, a3);
-                        }
-                    }
-                }
+            ow = NarrowRange<Vector256<float>, Simd256>(ref xr, ref gr, ref or, geo, d, h, kd0, kd1, kh0, kh1, lo, ow, hi);
+        }
 
-                ref float o = ref Unsafe.Add(ref or, ow);
-                a0.StoreUnsafe(ref o);
-                a1.StoreUnsafe(ref o, (nuint)v);
-                a2.StoreUnsafe(ref o, (nuint)(2 * v));
-                a3.StoreUnsafe(ref o, (nuint)(3 * v));
-            }
-
-            // One vector at a time; the last one is moved back to end exactly at hi, recomputing a few outputs
-            // (in the same order, so with the same bits) instead of leaving a scalar tail.
-            for (int at; ow < hi && hi - lo >= v; ow = at + v)
-            {
-                at = Math.Min(ow, hi - v);
-                Vector256<float> a0 = Vector256<float>.Zero;
-                for (int kd = kd0; kd < kd1; kd++)
-                {
-                    for (int kh = kh0; kh < kh1; kh++)
-                    {
-                        int xRow = ((((d + kd) * geo.H) + h + kh) * geo.W) + at + geo.OffW;
-                        for (int kw = 0; kw < geo.KW; kw++)
-                        {
-                            var wv = Vector256.Create(Unsafe.Add(ref gr, KernelIndex(geo, kd, kh, kw)));
-                            a0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref Unsafe.Add(ref xr, xRow + kw)), wv, a0);
-                        }
-                    }
-                }
-
-                a0.StoreUnsafe(ref Unsafe.Add(ref or, at));
-            }
+        if (Vector128.IsHardwareAccelerated)
+        {
+            ow = NarrowRange<Vector128<float>, Simd128>(ref xr, ref gr, ref or, geo, d, h, kd0, kd1, kh0, kh1, lo, ow, hi);
         }
 
         // Scalar tail (and the whole row when no SIMD is available).
         ScalarRange(x, g, outRow, geo, d, h, kd0, kd1, kh0, kh1, ow, hi);
+    }
+
+    /// <summary>Outputs [ow, hi) of the interior in 4-vector blocks, then single vectors (the last moved back to end
+    /// exactly at hi, recomputing a few outputs in the same order, so with the same bits); returns where it stopped.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int NarrowRange<TV, TOps>(ref float xr, ref float gr, ref float or, in Geometry geo,
+        int d, int h, int kd0, int kd1, int kh0, int kh1, int lo, int ow, int hi)
+        where TV : struct
+        where TOps : struct, ISimdOps<TV>
+    {
+        int v = TOps.Count;
+        for (; ow + (4 * v) <= hi; ow += 4 * v)
+        {
+            TV a0 = TOps.Zero, a1 = a0, a2 = a0, a3 = a0;
+            for (int kd = kd0; kd < kd1; kd++)
+            {
+                for (int kh = kh0; kh < kh1; kh++)
+                {
+                    int xRow = ((((d + kd) * geo.H) + h + kh) * geo.W) + ow + geo.OffW;
+                    for (int kw = 0; kw < geo.KW; kw++)
+                    {
+                        var wv = TOps.Broadcast(Unsafe.Add(ref gr, KernelIndex(geo, kd, kh, kw)));
+                        ref float p = ref Unsafe.Add(ref xr, xRow + kw);
+                        a0 = TOps.MultiplyAdd(TOps.Load(ref p, 0), wv, a0);
+                        a1 = TOps.MultiplyAdd(TOps.Load(ref p, (nuint)v), wv, a1);
+                        a2 = TOps.MultiplyAdd(TOps.Load(ref p, (nuint)(2 * v)), wv, a2);
+                        a3 = TOps.MultiplyAdd(TOps.Load(ref p, (nuint)(3 * v)), wv, a3);
+                    }
+                }
+            }
+
+            ref float o = ref Unsafe.Add(ref or, ow);
+            TOps.Store(a0, ref o, 0);
+            TOps.Store(a1, ref o, (nuint)v);
+            TOps.Store(a2, ref o, (nuint)(2 * v));
+            TOps.Store(a3, ref o, (nuint)(3 * v));
+        }
+
+        for (int at; ow < hi && hi - lo >= v; ow = at + v)
+        {
+            at = Math.Min(ow, hi - v);
+            TV a0 = TOps.Zero;
+            for (int kd = kd0; kd < kd1; kd++)
+            {
+                for (int kh = kh0; kh < kh1; kh++)
+                {
+                    int xRow = ((((d + kd) * geo.H) + h + kh) * geo.W) + at + geo.OffW;
+                    for (int kw = 0; kw < geo.KW; kw++)
+                    {
+                        var wv = TOps.Broadcast(Unsafe.Add(ref gr, KernelIndex(geo, kd, kh, kw)));
+                        a0 = TOps.MultiplyAdd(TOps.Load(ref Unsafe.Add(ref xr, xRow + kw), 0), wv, a0);
+                    }
+                }
+            }
+
+            TOps.Store(a0, ref Unsafe.Add(ref or, at), 0);
+        }
+
+        return ow;
     }
 }
