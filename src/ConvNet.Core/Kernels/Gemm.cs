@@ -9,8 +9,8 @@ namespace ConvNet.Kernels;
 
 /// <summary>
 /// Single-precision matrix product C = op(A)·op(B) (+ C when accumulating), row-major. Products of 2^18 multiply-adds
-/// and more go to <see cref="PackedGemm"/> where AVX-512 is available; the rest (and every product elsewhere) use the
-/// unpacked register-blocked FMA micro-kernels here: 4 rows × 32 columns of C in <see cref="Vector512{T}"/> registers where AVX-512 is available, 4 rows ×
+/// and more go to <see cref="PackedGemm"/> wherever vectors are accelerated; the rest (and every product without SIMD)
+/// use the unpacked register-blocked FMA micro-kernels here: 4 rows × 32 columns of C in <see cref="Vector512{T}"/> registers where AVX-512 is available, 4 rows ×
 /// 2 <see cref="Vector{T}"/> otherwise, single rows 4 vectors wide, K blocked for cache, and a scalar tail. A·Bᵀ (both
 /// operands contiguous along K) uses a dot-product kernel with 4 × 4 blocks; Aᵀ·Bᵀ copies B into a per-thread scratch.
 /// </summary>
@@ -56,7 +56,7 @@ internal static class Gemm
         Unpacked(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
     }
 
-    /// <summary>The kernels without packing: small products, and every product where AVX-512 is not available.</summary>
+    /// <summary>The kernels without packing: small products, and every product where no vector width is accelerated.</summary>
     internal static void Unpacked(bool transA, bool transB, int m, int n, int k,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc, bool accumulate)
     {

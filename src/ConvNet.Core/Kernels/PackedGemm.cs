@@ -9,10 +9,12 @@ using System.Threading;
 namespace ConvNet.Kernels;
 
 /// <summary>
-/// Cache-blocked SGEMM with packed panels (the BLIS/GotoBLAS loop nest) for AVX-512: op(B) is copied into KC × NR
-/// column panels (an NC-wide block of them stays in L2/L3), op(A) into MR × KC row panels (an MC-tall block stays in
-/// L2), and an 8 × 32 micro-kernel keeps sixteen <see cref="Vector512{T}"/> accumulators in registers while it streams
-/// both panels contiguously: per step of k, two B loads and eight A broadcasts feed sixteen FMAs. Transposed operands
+/// Cache-blocked SGEMM with packed panels (the BLIS/GotoBLAS loop nest): op(B) is copied into KC × NR column panels
+/// (an NC-wide block of them stays in L2/L3), op(A) into MR × KC row panels (an MC-tall block stays in L2), and a
+/// micro-kernel keeps MR × 2 vectors of accumulators in registers while it streams both panels contiguously. With
+/// AVX-512 (32 registers) it is 8 × 32: two B loads and eight A broadcasts feed sixteen FMAs per step of k; with 16
+/// registers (AVX2, SSE) or 128-bit vectors it is 6 rows × 2 vectors (<see cref="Kernel6x2{TV, TOps}"/>, one source
+/// for every width): two B loads and six broadcasts feed twelve FMAs. Transposed operands
 /// are handled by the packing, never by a transposed copy. Each element of C is summed in the same order as
 /// <see cref="Gemm"/>'s unpacked kernels (k blocks of <see cref="KC"/>, FMA in k order, each block continuing from C),
 /// so both give the same bits.

@@ -1,0 +1,137 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.Linq;
+using ConvNet.Layers;
+using ConvNet.Models;
+
+namespace ConvNet.Bench;
+
+/// <summary>
+/// Where a training step spends its time, layer by layer:
+/// <c>dotnet run -c Release --project bench/ConvNet.Bench -- profile resnet20|resnext|lenet [batch] [threads]</c>.
+/// Every leaf layer of the model (inside Sequential and Residual blocks too) runs alone at its own shape in training
+/// mode on random data: Forward, Backward with δx, and Backward without δx (∂E/∂W only); the best of 3 rounds of 5
+/// calls each. The sum over the layers is a step without the containers' copies and the residual additions, the loss and
+/// the optimizer. A stopwatch harness, not BenchmarkDotNet: it reads shares, the benchmarks read speeds.
+/// </summary>
+public static class LayerProfile
+{
+    public static void Run(string[] args)
+    {
+        string model = args.Length > 1 ? args[1] : "resnet20";
+        int batch = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : model == "lenet" ? 64 : 128;
+        int threads = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 1;
+        var net = model switch
+        {
+            "lenet" => LeNet5.Modern(1),
+            "resnext" => ResNet.ResNeXt(1),
+            _ => ResNet.ResNet20(1),
+        };
+        var rows = new List<Row>();
+        var random = new Random(1);
+        int[] shape = net.InputShape.ToArray();
+        foreach (var layer in net.Layers)
+        {
+            Walk(layer, shape, batch, threads, random, rows);
+            shape = layer.GetOutputShape(shape);
+        }
+
+        double total = rows.Sum(r => r.Forward + r.Backward);
+        Console.WriteLine(FormattableString.Invariant($"{model}, batch {batch}, {threads} thread(s): sum over the layers {total:F2} ms per step = {batch / total * 1000:F0} img/s"));
+        Console.WriteLine();
+        Console.WriteLine("| layer kind | forward ms | backward ms | share |");
+        Console.WriteLine("|---|---:|---:|---:|");
+        foreach (var g in rows.GroupBy(r => r.Kind).OrderByDescending(g => g.Sum(r => r.Forward + r.Backward)))
+        {
+            Console.WriteLine(FormattableString.Invariant($"| {g.Key} | {g.Sum(r => r.Forward):F2} | {g.Sum(r => r.Backward):F2} | {100 * g.Sum(r => r.Forward + r.Backward) / total:F1} % |"));
+        }
+
+        Console.WriteLine();
+        Console.WriteLine("| layer (input shape) | count | forward ms | backward ms (of which ∂E/∂W only) | share |");
+        Console.WriteLine("|---|---:|---:|---:|---:|");
+        foreach (var g in rows.GroupBy(r => r.Key).OrderByDescending(g => g.Sum(r => r.Forward + r.Backward)))
+        {
+            Console.WriteLine(FormattableString.Invariant(
+                $"| {g.Key} | {g.Count()} | {g.Sum(r => r.Forward):F2} | {g.Sum(r => r.Backward):F2} ({g.Sum(r => r.WeightsOnly):F2}) | {100 * g.Sum(r => r.Forward + r.Backward) / total:F1} % |"));
+        }
+    }
+
+    private static void Walk(Layer layer, int[] shape, int batch, int threads, Random random, List<Row> rows)
+    {
+        if (layer is Residual residual)
+        {
+            Walk(residual.Body, shape, batch, threads, random, rows);
+            if (residual.Shortcut is { } shortcut)
+            {
+                Walk(shortcut, shape, batch, threads, random, rows);
+            }
+
+            return;
+        }
+
+        if (layer.Children.Count > 0)
+        {
+            foreach (var child in layer.Children)
+            {
+                Walk(child, shape, batch, threads, random, rows);
+                shape = child.GetOutputShape(shape);
+            }
+
+            return;
+        }
+
+        int[] outShape = layer.GetOutputShape(shape);
+        var x = Filled(random, [batch, .. shape]);
+        var y = new Tensor([batch, .. outShape]);
+        var dy = Filled(random, [batch, .. outShape]);
+        var dx = new Tensor([batch, .. shape]);
+        layer.DegreeOfParallelism = threads;
+        layer.SetTraining(true);
+        for (int i = 0; i < 3; i++)
+        {
+            layer.Forward(x, y);
+            layer.Backward(x, y, dy, dx);
+        }
+
+        double f = double.MaxValue, b = double.MaxValue, w = double.MaxValue;
+        for (int round = 0; round < 3; round++)
+        {
+            f = Math.Min(f, Time(() => layer.Forward(x, y)));
+            b = Math.Min(b, Time(() => layer.Backward(x, y, dy, dx)));
+            w = Math.Min(w, Time(() => layer.Backward(x, y, dy, null)));
+        }
+
+        string key = layer is ConvolutionND conv
+            ? FormattableString.Invariant($"{layer.GetType().Name} {shape[0]}→{outShape[0]} k{conv.KernelSize[0]} s{conv.Stride[0]} ({string.Join("×", shape)})")
+            : $"{layer.GetType().Name} ({string.Join("×", shape)})";
+        rows.Add(new Row(layer.GetType().Name, key, f, b, w));
+    }
+
+    private static double Time(Action action)
+    {
+        const int Calls = 5;
+        var clock = Stopwatch.StartNew();
+        for (int i = 0; i < Calls; i++)
+        {
+            action();
+        }
+
+        return clock.Elapsed.TotalMilliseconds / Calls;
+    }
+
+    private static Tensor Filled(Random random, int[] shape)
+    {
+        var t = new Tensor(shape);
+        var s = t.AsSpan();
+        for (int i = 0; i < s.Length; i++)
+        {
+            s[i] = (float)((random.NextDouble() * 2) - 1);
+        }
+
+        return t;
+    }
+
+    private sealed record Row(string Kind, string Key, double Forward, double Backward, double WeightsOnly);
+}
