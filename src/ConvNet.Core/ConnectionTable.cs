@@ -188,6 +188,42 @@ public sealed class ConnectionTable : IEquatable<ConnectionTable>
         return (int)pairs;
     }
 
+    /// <summary>G when the table is exactly <see cref="Groups"/>(Inputs, Outputs, G) for some G &gt; 1 (block-diagonal),
+    /// otherwise 1.</summary>
+    internal int BlockDiagonalGroups()
+    {
+        int first = 0;
+        for (int p = 0; p < Inputs; p++)
+        {
+            first += IsConnected(0, p) ? 1 : 0;
+        }
+
+        if (first == 0 || first == Inputs || Inputs % first != 0)
+        {
+            return 1;
+        }
+
+        int groups = Inputs / first;
+        if (Outputs % groups != 0)
+        {
+            return 1;
+        }
+
+        int ig = Inputs / groups, og = Outputs / groups;
+        for (int q = 0; q < Outputs; q++)
+        {
+            for (int p = 0; p < Inputs; p++)
+            {
+                if (IsConnected(q, p) != (p / ig == q / og))
+                {
+                    return 1;
+                }
+            }
+        }
+
+        return groups;
+    }
+
     /// <summary>True when input map p is connected to output map q (p ∈ M_q).</summary>
     /// <param name="output">q.</param>
     /// <param name="input">p.</param>

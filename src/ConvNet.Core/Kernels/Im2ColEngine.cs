@@ -6,6 +6,9 @@ namespace ConvNet.Kernels;
 /// <summary>
 /// The general engine (any stride): lay the receptive fields of a group of samples out side by side as columns
 /// (im2col) and multiply once per group. Forward Y = W·col + b; ∂E/∂W = δ·colᵀ; col(δx) = Wᵀ·δ scattered back (col2im).
+/// A block-diagonal connection table (<c>groups</c>, e.g. ResNeXt's strided 3×3) multiplies only its diagonal blocks:
+/// group g's outputs by group g's rows of col, so a table of G groups costs 1/G of the dense products. The skipped terms
+/// are exact zeros of the dense product, so the results are the same bits for finite inputs.
 /// </summary>
 internal sealed class Im2ColEngine : ConvolutionEngine
 {
@@ -13,11 +16,13 @@ internal sealed class Im2ColEngine : ConvolutionEngine
     private float[][] _cols = [];
     private float[][] _dcols = [];
     private float[][] _ys = [];
+    private readonly int _groups;
     private int _group;
 
-    public Im2ColEngine(in ConvGeometry geometry, int outChannels, Parameter weight, Parameter? bias)
+    public Im2ColEngine(in ConvGeometry geometry, int outChannels, Parameter weight, Parameter? bias, int groups = 1)
         : base(geometry, outChannels, weight, bias)
     {
+        _groups = groups;
         // 64-bit: the column matrix of one sample, C·Π k × Π out, can exceed int even when both tensors fit.
         long perSample = Math.Max(1L, (long)geometry.ColumnRows * geometry.OutputVolume);
         if (perSample > Array.MaxLength)
@@ -50,7 +55,14 @@ internal sealed class Im2ColEngine : ConvolutionEngine
                 Im2Col.Forward(X.AsSpan().Slice((s0 + s) * InputVolume, InputVolume), col[(s * ov)..], g, ld);
             }
 
-            Gemm.Multiply(false, false, q, ld, ck, w, ck, col, ld, y, ld, accumulate: false);
+            // Y_g = W_gg · col_g for each diagonal block (the whole W·col when there is one group).
+            int qg = q / _groups, ckg = ck / _groups;
+            for (int grp = 0; grp < _groups; grp++)
+            {
+                Gemm.Multiply(false, false, qg, ld, ckg, w[((grp * qg * ck) + (grp * ckg))..], ck, col[(grp * ckg * ld)..], ld,
+                    y[(grp * qg * ld)..], ld, accumulate: false);
+            }
+
             for (int s = 0; s < count; s++)
             {
                 Span<float> dst = Y.AsSpan().Slice((s0 + s) * OutputVolume, OutputVolume);
@@ -85,8 +97,19 @@ internal sealed class Im2ColEngine : ConvolutionEngine
                 Im2Col.Forward(X.AsSpan().Slice((s0 + s) * InputVolume, InputVolume), col[(s * ov)..], g, ld);
             }
 
-            // ∂E/∂w_qp = Σ_n y_p *valid rot180(δ_q)  ⇔  dW += δ · colᵀ (one product over the whole group)
-            Gemm.Multiply(false, true, q, ck, ld, dyCol, ld, col, ld, dw, ck, accumulate: s0 > start);
+            // ∂E/∂w_qp = Σ_n y_p *valid rot180(δ_q)  ⇔  dW += δ · colᵀ (one product over the whole group of samples,
+            // per diagonal block; the blocks off the diagonal stay zero)
+            int qg = q / _groups, ckg = ck / _groups;
+            if (_groups > 1 && s0 == start)
+            {
+                dw.Clear();
+            }
+
+            for (int grp = 0; grp < _groups; grp++)
+            {
+                Gemm.Multiply(false, true, qg, ckg, ld, dyCol[(grp * qg * ld)..], ld, col[(grp * ckg * ld)..], ld,
+                    dw[((grp * qg * ck) + (grp * ckg))..], ck, accumulate: s0 > start);
+            }
 
             // ∂E/∂b_q = Σ_n Σ_i (δ_q)_i
             for (int j = 0; j < q; j++)
@@ -98,7 +121,12 @@ internal sealed class Im2ColEngine : ConvolutionEngine
             if (Dx is { } dx)
             {
                 Span<float> dcol = _dcols[chunk].AsSpan(0, ck * ld);
-                Gemm.Multiply(true, false, ck, ld, q, w, ck, dyCol, ld, dcol, ld, accumulate: false);
+                for (int grp = 0; grp < _groups; grp++)
+                {
+                    Gemm.Multiply(true, false, ckg, ld, qg, w[((grp * qg * ck) + (grp * ckg))..], ck, dyCol[(grp * qg * ld)..], ld,
+                        dcol[(grp * ckg * ld)..], ld, accumulate: false);
+                }
+
                 for (int s = 0; s < count; s++)
                 {
                     Im2Col.Backward(dcol[(s * ov)..], dx.AsSpan().Slice((s0 + s) * InputVolume, InputVolume), g, ld);

@@ -261,7 +261,7 @@ public abstract class ConvolutionND : Layer
         ConvolutionEngine engine;
         if (!AllowImplicitGemm || !ImplicitPlan.Supports(g, OutChannels))
         {
-            engine = new Im2ColEngine(g, OutChannels, Weight, Bias);
+            engine = new Im2ColEngine(g, OutChannels, Weight, Bias, Connections.BlockDiagonalGroups());
         }
         else
         {
