@@ -96,14 +96,20 @@ internal class ImplicitGemmEngine : ConvolutionEngine
         // δ_p = Σ_q δ_q *full w_qp
         if (Dx is { } dx)
         {
-            Span<float> epad = _epad[chunk];
-            Span<float> tmp = _tmp[chunk];
-            for (int s = start; s < end; s++)
-            {
-                Plan.PadDelta(Dy.AsSpan().Slice(s * OutputVolume, OutputVolume), q, epad);
-                MultiplyInputGradient(epad, tmp);
-                Plan.GatherInputGradient(tmp, dx.AsSpan().Slice(s * InputVolume, InputVolume));
-            }
+            InputGradientChunk(chunk, start, end, dx);
+        }
+    }
+
+    /// <summary>δx of samples [start, end): per sample, δ padded by (K−1)·d − P and multiplied by the rotated kernel.</summary>
+    protected virtual void InputGradientChunk(int chunk, int start, int end, Tensor dx)
+    {
+        Span<float> epad = _epad[chunk];
+        Span<float> tmp = _tmp[chunk];
+        for (int s = start; s < end; s++)
+        {
+            Plan.PadDelta(Dy.AsSpan().Slice(s * OutputVolume, OutputVolume), OutChannels, epad);
+            MultiplyInputGradient(epad, tmp);
+            Plan.GatherInputGradient(tmp, dx.AsSpan().Slice(s * InputVolume, InputVolume));
         }
     }
 

@@ -29,6 +29,8 @@ public abstract class ConvolutionND : Layer
     private readonly Parameter[] _parameters;
     private ConvolutionEngine? _engine;
     private bool _allowImplicitGemm = true;
+    private bool _allowWinograd = true;
+    private int _winogradMinimumChannels = WinogradPlan.MinimumChannels;
 
     /// <summary>Creates the layer; see the derived types for the parameters.</summary>
     /// <param name="spatialRank">1, 2 or 3.</param>
@@ -103,6 +105,36 @@ public abstract class ConvolutionND : Layer
         set
         {
             _allowImplicitGemm = value;
+            _engine = null;
+        }
+    }
+
+    /// <summary>
+    /// Whether 3×3 stride-1 convolutions may use Winograd's F(2×2, 3×3) (2.25× fewer multiplications) for the forward
+    /// product and δx where it pays: 2-D, undilated, a dense connection table, at least 64 maps in and out, maps at
+    /// least 15 wide. Its results differ from the direct product by rounding (relative error about 1e-6, see
+    /// docs/performance.md); false gives the direct implicit GEMM. Default true.
+    /// </summary>
+    public bool AllowWinograd
+    {
+        get => _allowWinograd;
+        set
+        {
+            _allowWinograd = value;
+            _engine = null;
+        }
+    }
+
+    /// <summary>Whether the last pass ran the Winograd engine (tests and benchmarks).</summary>
+    internal bool UsesWinograd => _engine is WinogradEngine;
+
+    /// <summary>The fewest maps in and out for the Winograd engine (tests lower it to exercise small shapes).</summary>
+    internal int WinogradMinimumChannels
+    {
+        get => _winogradMinimumChannels;
+        set
+        {
+            _winogradMinimumChannels = value;
             _engine = null;
         }
     }
@@ -265,8 +297,10 @@ public abstract class ConvolutionND : Layer
         }
         else
         {
-            engine = (Connections.IsFull ? null : BlockSparseEngine.TryCreate(g, OutChannels, Weight, Bias, Connections))
-                ?? new ImplicitGemmEngine(g, OutChannels, Weight, Bias);
+            engine = AllowWinograd && WinogradEngine.Applies(g, OutChannels, Connections.IsFull, WinogradMinimumChannels)
+                ? new WinogradEngine(g, OutChannels, Weight, Bias, WinogradMinimumChannels)
+                : (Connections.IsFull ? null : BlockSparseEngine.TryCreate(g, OutChannels, Weight, Bias, Connections))
+                    ?? new ImplicitGemmEngine(g, OutChannels, Weight, Bias);
         }
 
         _engine = engine;
