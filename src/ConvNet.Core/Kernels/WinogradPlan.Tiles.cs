@@ -76,23 +76,27 @@ internal sealed partial class WinogradPlan
     private static void OutputTile(ref float m, int plane, float bias, Span<float> t)
     {
         int vw = Vector<float>.Count;
-        Span<Vector<float>> s = stackalloc Vector<float>[4];
-        Span<Vector<float>> d = stackalloc Vector<float>[4];
-        for (int j = 0; j < 4; j++)
-        {
-            var m0 = Vector.LoadUnsafe(ref Unsafe.Add(ref m, j * plane));
-            var m1 = Vector.LoadUnsafe(ref Unsafe.Add(ref m, (4 + j) * plane));
-            var m2 = Vector.LoadUnsafe(ref Unsafe.Add(ref m, (8 + j) * plane));
-            var m3 = Vector.LoadUnsafe(ref Unsafe.Add(ref m, (12 + j) * plane));
-            s[j] = m0 + m1 + m2;
-            d[j] = m1 - m2 - m3;
-        }
-
+        OutputColumn(ref m, 0, plane, out var s0, out var d0);
+        OutputColumn(ref m, 1, plane, out var s1, out var d1);
+        OutputColumn(ref m, 2, plane, out var s2, out var d2);
+        OutputColumn(ref m, 3, plane, out var s3, out var d3);
         var b = new Vector<float>(bias);
-        (s[0] + s[1] + s[2] + b).CopyTo(t);
-        (s[1] - s[2] - s[3] + b).CopyTo(t[vw..]);
-        (d[0] + d[1] + d[2] + b).CopyTo(t[(2 * vw)..]);
-        (d[1] - d[2] - d[3] + b).CopyTo(t[(3 * vw)..]);
+        (s0 + s1 + s2 + b).CopyTo(t);
+        (s1 - s2 - s3 + b).CopyTo(t[vw..]);
+        (d0 + d1 + d2 + b).CopyTo(t[(2 * vw)..]);
+        (d1 - d2 - d3 + b).CopyTo(t[(3 * vw)..]);
+    }
+
+    /// <summary>Column j of Aᵀ m: s_j = m_0j + m_1j + m_2j, d_j = m_1j − m_2j − m_3j.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void OutputColumn(ref float m, int j, int plane, out Vector<float> s, out Vector<float> d)
+    {
+        var m0 = Vector.LoadUnsafe(ref Unsafe.Add(ref m, j * plane));
+        var m1 = Vector.LoadUnsafe(ref Unsafe.Add(ref m, (4 + j) * plane));
+        var m2 = Vector.LoadUnsafe(ref Unsafe.Add(ref m, (8 + j) * plane));
+        var m3 = Vector.LoadUnsafe(ref Unsafe.Add(ref m, (12 + j) * plane));
+        s = m0 + m1 + m2;
+        d = m1 - m2 - m3;
     }
 
     private static void OutputTileScalar(ref float m, int plane, float bias, out float y00, out float y01, out float y10, out float y11)
