@@ -1,5 +1,6 @@
 using System;
 using System.Numerics;
+using System.Runtime.InteropServices;
 
 namespace ConvNet.Kernels;
 
@@ -23,12 +24,13 @@ internal static class ChannelStatistics
         for (int b = 0; b < count; b++)
         {
             ReadOnlySpan<float> row = x.Slice(offset + (b * stride), length);
+            ref float r0 = ref MemoryMarshal.GetReference(row);
             int i = 0;
             if (Vector.IsHardwareAccelerated)
             {
                 for (; i <= length - Vector<float>.Count; i += Vector<float>.Count)
                 {
-                    Vector.Widen(new Vector<float>(row[i..]), out var lo, out var hi);
+                    Vector.Widen(Vector.LoadUnsafe(ref r0, (nuint)i), out var lo, out var hi);
                     lo -= k;
                     hi -= k;
                     v1 += lo + hi;
@@ -58,13 +60,15 @@ internal static class ChannelStatistics
         for (int b = 0; b < count; b++)
         {
             ReadOnlySpan<float> g = dy.Slice(offset + (b * stride), length), row = x.Slice(offset + (b * stride), length);
+            ref float g0 = ref MemoryMarshal.GetReference(g);
+            ref float r0 = ref MemoryMarshal.GetReference(row);
             int i = 0;
             if (Vector.IsHardwareAccelerated)
             {
                 for (; i <= length - Vector<float>.Count; i += Vector<float>.Count)
                 {
-                    Vector.Widen(new Vector<float>(g[i..]), out var glo, out var ghi);
-                    Vector.Widen(new Vector<float>(row[i..]), out var xlo, out var xhi);
+                    Vector.Widen(Vector.LoadUnsafe(ref g0, (nuint)i), out var glo, out var ghi);
+                    Vector.Widen(Vector.LoadUnsafe(ref r0, (nuint)i), out var xlo, out var xhi);
                     v1 += glo + ghi;
                     v2 += (glo * (xlo - m)) + (ghi * (xhi - m));
                 }
@@ -155,10 +159,17 @@ internal static class ChannelStatistics
         int i = 0;
         if (Vector.IsHardwareAccelerated)
         {
+            if (y.Length < x.Length)
+            {
+                ThrowHelper.Argument(nameof(y), "y is shorter than x.");
+            }
+
             Vector<float> vs = new(shift), va = new(scale), vo = new(offset);
+            ref float x0 = ref MemoryMarshal.GetReference(x);
+            ref float y0 = ref MemoryMarshal.GetReference(y);
             for (; i <= x.Length - Vector<float>.Count; i += Vector<float>.Count)
             {
-                (((new Vector<float>(x[i..]) - vs) * va) + vo).CopyTo(y[i..]);
+                (((Vector.LoadUnsafe(ref x0, (nuint)i) - vs) * va) + vo).StoreUnsafe(ref y0, (nuint)i);
             }
         }
 
@@ -192,10 +203,19 @@ internal static class ChannelStatistics
         int i = 0;
         if (Vector.IsHardwareAccelerated)
         {
+            if (dy.Length < x.Length || dx.Length < x.Length)
+            {
+                ThrowHelper.Argument(nameof(dx), "δy and δx must be at least as long as x.");
+            }
+
             Vector<float> va = new(a), vs = new(shift), vb = new(b), vc = new(c);
+            ref float x0 = ref MemoryMarshal.GetReference(x);
+            ref float dy0 = ref MemoryMarshal.GetReference(dy);
+            ref float dx0 = ref MemoryMarshal.GetReference(dx);
             for (; i <= x.Length - Vector<float>.Count; i += Vector<float>.Count)
             {
-                ((va * new Vector<float>(dy[i..])) + ((vb * (new Vector<float>(x[i..]) - vs)) + vc)).CopyTo(dx[i..]);
+                nuint at = (nuint)i;
+                ((va * Vector.LoadUnsafe(ref dy0, at)) + ((vb * (Vector.LoadUnsafe(ref x0, at) - vs)) + vc)).StoreUnsafe(ref dx0, at);
             }
         }
 

@@ -1,6 +1,8 @@
 using System;
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using ConvNet.Kernels;
 
 namespace ConvNet.Layers;
@@ -52,20 +54,48 @@ public sealed class ReLU : Layer, IElementwiseKernel
 
         ReadOnlySpan<float> x = input.AsSpan()[start..end], dy = dyT!.AsSpan()[start..end];
         Span<float> dx = dxT.AsSpan()[start..end];
-        int i = 0;
+        Backward(x, dy, dx);
+    }
+
+    /// <summary>δ^(l−1) = δ^(l) ⊙ [x ≥ 0] over equal-length spans (NaN inputs compare false and pass no gradient).</summary>
+    internal static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx)
+    {
+        if (x.Length != dx.Length || dy.Length != dx.Length)
+        {
+            ThrowHelper.Argument(nameof(dx), "x, δy and δx must have the same length.");
+        }
+
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        ref float dyr = ref MemoryMarshal.GetReference(dy);
+        ref float dxr = ref MemoryMarshal.GetReference(dx);
+        nuint n = (nuint)dx.Length, i = 0;
         if (Vector.IsHardwareAccelerated)
         {
-            // dx = x ≥ 0 ? dy : 0, a vector at a time (NaN inputs compare false and pass no gradient).
-            for (; i <= dx.Length - Vector<float>.Count; i += Vector<float>.Count)
+            nuint w = (nuint)Vector<float>.Count;
+            for (; i + (4 * w) <= n; i += 4 * w)
             {
-                var mask = Vector.GreaterThanOrEqual(new Vector<float>(x[i..]), Vector<float>.Zero);
-                Vector.ConditionalSelect(mask, new Vector<float>(dy[i..]), Vector<float>.Zero).CopyTo(dx[i..]);
+                Select(ref xr, ref dyr, ref dxr, i);
+                Select(ref xr, ref dyr, ref dxr, i + w);
+                Select(ref xr, ref dyr, ref dxr, i + (2 * w));
+                Select(ref xr, ref dyr, ref dxr, i + (3 * w));
+            }
+
+            for (; i + w <= n; i += w)
+            {
+                Select(ref xr, ref dyr, ref dxr, i);
             }
         }
 
-        for (; i < dx.Length; i++)
+        for (; i < n; i++)
         {
-            dx[i] = x[i] >= 0f ? dy[i] : 0f;
+            Unsafe.Add(ref dxr, i) = Unsafe.Add(ref xr, i) >= 0f ? Unsafe.Add(ref dyr, i) : 0f;
         }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Select(ref float x, ref float dy, ref float dx, nuint i)
+    {
+        var mask = Vector.GreaterThanOrEqual(Vector.LoadUnsafe(ref x, i), Vector<float>.Zero);
+        Vector.ConditionalSelect(mask, Vector.LoadUnsafe(ref dy, i), Vector<float>.Zero).StoreUnsafe(ref dx, i);
     }
 }
