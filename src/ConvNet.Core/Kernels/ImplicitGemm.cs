@@ -207,8 +207,9 @@ internal static partial class ImplicitGemm
 
     /// <summary>
     /// dw[i·ldw + p] (+)= Σ_{s &lt; samples} Σ_{j &lt; n} d[s·strideD + i·ldd + j] · x[s·strideX + offsets[p] + j] for
-    /// i &lt; m, p &lt; k (the adjoint of <see cref="Forward"/>, summed over a group of samples): 4 × 4 blocks of dw with
-    /// sixteen vector accumulators across all samples, one horizontal sum per cell at the end.
+    /// i &lt; m, p &lt; k (the adjoint of <see cref="Forward"/>, summed over a group of samples): blocks of dw (4 × 4
+    /// with Vector512, 4 × 3 with <see cref="Vector{T}"/>) whose cells each keep one vector accumulator across all
+    /// samples, one horizontal sum per cell at the end.
     /// </summary>
     public static void WeightGradient(int m, int n, int k, int samples, ReadOnlySpan<float> d, int ldd, int strideD,
         ReadOnlySpan<int> offsets, ReadOnlySpan<float> x, int strideX, Span<float> dw, int ldw, bool accumulate)
@@ -224,6 +225,21 @@ internal static partial class ImplicitGemm
         for (; i + 4 <= m && (v512 || vec); i += 4)
         {
             int p = 0;
+            for (; p + 3 <= k && !v512; p += 3)
+            {
+                Sums16 s = default;
+                Dot4x3Vector(ref Unsafe.Add(ref dr, i * ldd), ldd, strideD, ref or, p, ref xr, strideX, n, samples, ref s);
+                for (int r = 0; r < 4; r++)
+                {
+                    for (int q = 0; q < 3; q++)
+                    {
+                        ref float cell = ref Unsafe.Add(ref wr, ((i + r) * ldw) + p + q);
+                        float v = s[(r * 3) + q];
+                        cell = accumulate ? cell + v : v;
+                    }
+                }
+            }
+
             for (; p + 4 <= k; p += 4)
             {
                 var s = v512
