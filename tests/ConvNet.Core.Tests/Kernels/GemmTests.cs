@@ -9,7 +9,7 @@ namespace ConvNet.Core.Tests.Kernels;
 /// <summary>The SIMD GEMM against a naive double-precision product over ragged sizes, every transpose variant.</summary>
 public class GemmTests
 {
-    private static void Check(Random rng, int m, int n, int k, bool ta, bool tb, bool accumulate)
+    private static void Check(Random rng, int m, int n, int k, bool ta, bool tb, bool accumulate, bool packed = false)
     {
         int lda = (ta ? m : k) + rng.Next(0, 3), ldb = (tb ? k : n) + rng.Next(0, 3), ldc = n + rng.Next(0, 3);
         var a = Reference.Random(rng, (ta ? k : m) * lda);
@@ -33,7 +33,15 @@ public class GemmTests
             }
         }
 
-        Gemm.Multiply(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+        if (packed)
+        {
+            PackedGemm.Multiply(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+        }
+        else
+        {
+            Gemm.Multiply(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+        }
+
         Assertions.ShouldMatch(c, expected, 1e-5 * Math.Sqrt(k + 1) * 4, $"gemm m={m} n={n} k={k} ta={ta} tb={tb} acc={accumulate}");
     }
 
@@ -92,6 +100,34 @@ public class GemmTests
         }
     }
 
+    [Fact]
+    public void A_times_B_transposed_with_long_k_takes_the_dot_product_kernel_and_matches_the_double_sum()
+    {
+        // A convolution's ∂E/∂W = δ·colᵀ: K (positions) at least 8× the longer side of C goes unpacked; below, packed.
+        var rng = new Random(71);
+        bool simd = System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated;
+        foreach (var (m, n, k, packed) in new[] { (40, 72, 12544, false), (33, 70, 560, false), (64, 64, 511, true), (150, 30, 1000, true) })
+        {
+            Gemm.UsesPacked(false, true, m, n, k).Should().Be(packed && simd, $"m={m} n={n} k={k}");
+            Gemm.UsesPacked(false, false, m, n, k).Should().Be(simd, "only A·Bᵀ has the dot-product route");
+            Check(rng, m, n, k, false, true, accumulate: k % 2 == 0);
+            ExpectParallelSameBits(rng, m, n, k, false, true, accumulate: true);
+        }
+    }
+
+    [Fact]
+    public void Products_with_few_rows_or_a_short_k_stay_unpacked_and_match_the_double_sum()
+    {
+        // A grouped convolution's per-group products (8 rows, K = 72; K = 8 for δcol) and a 1×1 convolution from 16 maps.
+        var rng = new Random(72);
+        bool simd = System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated;
+        foreach (var (m, n, k, ta, packed) in new[] { (8, 4000, 72, false, false), (72, 4000, 8, true, false), (31, 900, 64, false, false), (32, 900, 32, true, true), (64, 900, 31, false, false) })
+        {
+            Gemm.UsesPacked(ta, false, m, n, k).Should().Be(packed && simd, $"m={m} n={n} k={k}");
+            Check(rng, m, n, k, ta, false, accumulate: m % 2 == 0);
+        }
+    }
+
     /// <summary>C from a random start: the 2-thread product (Gemm's, or PackedGemm's split called directly where
     /// AVX-512 runs it) equals the 1-thread one bit for bit.</summary>
     private static void ExpectParallelSameBits(Random rng, int m, int n, int k, bool ta, bool tb, bool accumulate, bool packedSplit = false)
@@ -134,8 +170,9 @@ public class GemmTests
         var rng = new Random(ta ? (tb ? 44 : 43) : (tb ? 42 : 41));
         foreach (var (m, n, k) in new[] { (8, 32, 1024), (9, 33, 1000), (137, 1100, 300), (250, 70, 530), (67, 2080, 257) })
         {
-            PackedGemm.Applies(m, n, k).Should().Be(System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated);
-            Check(rng, m, n, k, ta, tb, accumulate: m % 2 == 1);
+            bool simd = System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated;
+            PackedGemm.Applies(m, n, k).Should().Be(simd);
+            Check(rng, m, n, k, ta, tb, accumulate: m % 2 == 1, packed: simd);
         }
     }
 
