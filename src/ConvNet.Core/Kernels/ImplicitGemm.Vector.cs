@@ -240,8 +240,8 @@ internal static partial class ImplicitGemm
         s3.StoreUnsafe(ref Unsafe.Add(ref y0, 3 * ldy));
     }
 
-    /// <summary>Sixteen dot products of 4 d rows with 4 shifted x rows, as two 4 × 2 blocks (8 accumulators each); also
-    /// Gemm's A·Bᵀ kernel.</summary>
+    /// <summary>Sixteen dot products of 4 d rows with 4 shifted x rows, as two 4 × 2 blocks (8 accumulators each):
+    /// Gemm's A·Bᵀ kernel (the weight gradient uses <see cref="Dot4x3Vector"/>).</summary>
     internal static Sums16 Dot4x4xVector(ref float d0, int ldd, int strideD, ref int or, int p, ref float xr, int strideX, int n, int samples)
     {
         Sums16 r = default;
@@ -292,8 +292,9 @@ internal static partial class ImplicitGemm
     /// two 4 × 2 blocks). Each cell is the same sum, in the same order, as in <see cref="Dot4x2Vector"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void Dot4x3Vector(ref float d0, int ldd, int strideD, ref int or, int p, ref float xr, int strideX, int n, int samples, ref Sums16 r)
+    internal static Sums16 Dot4x3Vector(ref float d0, int ldd, int strideD, ref int or, int p, ref float xr, int strideX, int n, int samples)
     {
+        Sums16 r = default;
         int v = Vector<float>.Count;
         int o0 = Unsafe.Add(ref or, p), o1 = Unsafe.Add(ref or, p + 1), o2 = Unsafe.Add(ref or, p + 2);
         Vector<float> s00 = default, s01 = default, s02 = default, s10 = default, s11 = default, s12 = default;
@@ -326,5 +327,6 @@ internal static partial class ImplicitGemm
         r[3] = Vector.Sum(s10); r[4] = Vector.Sum(s11); r[5] = Vector.Sum(s12);
         r[6] = Vector.Sum(s20); r[7] = Vector.Sum(s21); r[8] = Vector.Sum(s22);
         r[9] = Vector.Sum(s30); r[10] = Vector.Sum(s31); r[11] = Vector.Sum(s32);
+        return r;
     }
 }

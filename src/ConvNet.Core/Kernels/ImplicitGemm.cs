@@ -227,8 +227,7 @@ internal static partial class ImplicitGemm
             int p = 0;
             for (; p + 3 <= k && !v512; p += 3)
             {
-                Sums16 s = default;
-                Dot4x3Vector(ref Unsafe.Add(ref dr, i * ldd), ldd, strideD, ref or, p, ref xr, strideX, n, samples, ref s);
+                var s = Dot4x3Vector(ref Unsafe.Add(ref dr, i * ldd), ldd, strideD, ref or, p, ref xr, strideX, n, samples);
                 for (int r = 0; r < 4; r++)
                 {
                     for (int q = 0; q < 3; q++)
@@ -240,11 +239,9 @@ internal static partial class ImplicitGemm
                 }
             }
 
-            for (; p + 4 <= k; p += 4)
+            for (; p + 4 <= k && v512; p += 4)
             {
-                var s = v512
-                    ? Dot4x4x512(ref Unsafe.Add(ref dr, i * ldd), ldd, strideD, ref or, p, ref xr, strideX, n, samples)
-                    : Dot4x4xVector(ref Unsafe.Add(ref dr, i * ldd), ldd, strideD, ref or, p, ref xr, strideX, n, samples);
+                var s = Dot4x4x512(ref Unsafe.Add(ref dr, i * ldd), ldd, strideD, ref or, p, ref xr, strideX, n, samples);
                 for (int r = 0; r < 4; r++)
                 {
                     for (int q = 0; q < 4; q++)
