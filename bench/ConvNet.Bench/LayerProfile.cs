@@ -13,8 +13,9 @@ namespace ConvNet.Bench;
 /// <c>dotnet run -c Release --project bench/ConvNet.Bench -- profile resnet20|resnext|lenet [batch] [threads]</c>.
 /// Every leaf layer of the model (inside Sequential and Residual blocks too) runs alone at its own shape in training
 /// mode on random data: Forward, Backward with δx, and Backward without δx (∂E/∂W only); the best of 3 rounds of 5
-/// calls each. The sum over the layers is a step without the containers' copies and the residual additions, the loss and
-/// the optimizer. A stopwatch harness, not BenchmarkDotNet: it reads shares, the benchmarks read speeds.
+/// calls each, after a few whole training steps (so the kernels are JIT-optimized). A BatchNorm → ReLU pair, which the
+/// containers fuse, is measured as the fused pair. The sum over the layers is a step without the residual additions,
+/// the loss and the optimizer. A stopwatch harness, not BenchmarkDotNet: it reads shares, the benchmarks read speeds.
 /// </summary>
 public static class LayerProfile
 {
@@ -31,12 +32,8 @@ public static class LayerProfile
         };
         var rows = new List<Row>();
         var random = new Random(1);
-        int[] shape = net.InputShape.ToArray();
-        foreach (var layer in net.Layers)
-        {
-            Walk(layer, shape, batch, threads, random, rows);
-            shape = layer.GetOutputShape(shape);
-        }
+        Warm(net, batch, threads, random);
+        WalkChain(net.Layers, net.InputShape.ToArray(), batch, threads, random, rows);
 
         double total = rows.Sum(r => r.Forward + r.Backward);
         Console.WriteLine(FormattableString.Invariant($"{model}, batch {batch}, {threads} thread(s): sum over the layers {total:F2} ms per step = {batch / total * 1000:F0} img/s"));
@@ -73,15 +70,48 @@ public static class LayerProfile
 
         if (layer.Children.Count > 0)
         {
-            foreach (var child in layer.Children)
-            {
-                Walk(child, shape, batch, threads, random, rows);
-                shape = child.GetOutputShape(shape);
-            }
-
+            WalkChain(layer.Children, shape, batch, threads, random, rows);
             return;
         }
 
+        Measure(layer, shape, batch, threads, random, rows, fusedReLU: false);
+    }
+
+    /// <summary>The layers of a chain; a BatchNorm → ReLU pair, which the containers run fused, is measured as one.</summary>
+    private static void WalkChain(IReadOnlyList<Layer> layers, int[] shape, int batch, int threads, Random random, List<Row> rows)
+    {
+        for (int i = 0; i < layers.Count; i++)
+        {
+            if (Layer.FusesWithNext(layers, i))
+            {
+                Measure(layers[i], shape, batch, threads, random, rows, fusedReLU: true);
+                i++;
+            }
+            else
+            {
+                Walk(layers[i], shape, batch, threads, random, rows);
+            }
+
+            shape = layers[i].GetOutputShape(shape);
+        }
+    }
+
+    /// <summary>A few whole training steps first, so that every kernel runs JIT-optimized (tier 1) when measured.</summary>
+    private static void Warm(ConvNet.Network net, int batch, int threads, Random random)
+    {
+        net.DegreeOfParallelism = threads;
+        var x = Filled(random, [batch, .. net.InputShape]);
+        for (int i = 0; i < 4; i++)
+        {
+            var y = net.Forward(x);
+            net.Backward(Filled(random, y.Shape.ToArray()));
+        }
+
+        System.Threading.Thread.Sleep(1000);
+    }
+
+    private static void Measure(Layer layer, int[] shape, int batch, int threads, Random random, List<Row> rows, bool fusedReLU)
+    {
         int[] outShape = layer.GetOutputShape(shape);
         var x = Filled(random, [batch, .. shape]);
         var y = new Tensor([batch, .. outShape]);
@@ -89,24 +119,28 @@ public static class LayerProfile
         var dx = new Tensor([batch, .. shape]);
         layer.DegreeOfParallelism = threads;
         layer.SetTraining(true);
+        Action forward = fusedReLU ? () => layer.ForwardReLU(x, y) : () => layer.Forward(x, y);
+        Action backward = fusedReLU ? () => layer.BackwardReLU(x, y, dy, dx) : () => layer.Backward(x, y, dy, dx);
+        Action weightsOnly = fusedReLU ? () => layer.BackwardReLU(x, y, dy, null) : () => layer.Backward(x, y, dy, null);
         for (int i = 0; i < 3; i++)
         {
-            layer.Forward(x, y);
-            layer.Backward(x, y, dy, dx);
+            forward();
+            backward();
         }
 
         double f = double.MaxValue, b = double.MaxValue, w = double.MaxValue;
         for (int round = 0; round < 3; round++)
         {
-            f = Math.Min(f, Time(() => layer.Forward(x, y)));
-            b = Math.Min(b, Time(() => layer.Backward(x, y, dy, dx)));
-            w = Math.Min(w, Time(() => layer.Backward(x, y, dy, null)));
+            f = Math.Min(f, Time(forward));
+            b = Math.Min(b, Time(backward));
+            w = Math.Min(w, Time(weightsOnly));
         }
 
+        string kind = fusedReLU ? layer.GetType().Name + " + ReLU (fused)" : layer.GetType().Name;
         string key = layer is ConvolutionND conv
-            ? FormattableString.Invariant($"{layer.GetType().Name} {shape[0]}→{outShape[0]} k{conv.KernelSize[0]} s{conv.Stride[0]} ({string.Join("×", shape)})")
-            : $"{layer.GetType().Name} ({string.Join("×", shape)})";
-        rows.Add(new Row(layer.GetType().Name, key, f, b, w));
+            ? FormattableString.Invariant($"{kind} {shape[0]}→{outShape[0]} k{conv.KernelSize[0]} s{conv.Stride[0]} ({string.Join("×", shape)})")
+            : $"{kind} ({string.Join("×", shape)})";
+        rows.Add(new Row(kind, key, f, b, w));
     }
 
     private static double Time(Action action)

@@ -57,16 +57,28 @@ public sealed partial class Network
 
             var deltas = ws.Deltas(_shapes);
             Tensor delta = outputGradient;
-            for (int l = _layers.Count - 1; l >= 0; l--)
+            for (int last = _layers.Count - 1; last >= 0; last--)
             {
                 token.ThrowIfCancellationRequested();
+                bool fused = last > 0 && Layer.FusesWithNext(_layers, last - 1);
+                int l = fused ? last - 1 : last;
                 Tensor input = l == 0 ? _lastInput : ws.Activations[l - 1];
                 Tensor? inputGradient = l == 0 ? null : deltas[l - 1];
-                _layers[l].Backward(input, ws.Activations[l], delta, inputGradient);
+                if (fused)
+                {
+                    _layers[l].BackwardReLU(input, ws.Activations[last], delta, inputGradient);
+                }
+                else
+                {
+                    _layers[l].Backward(input, ws.Activations[l], delta, inputGradient);
+                }
+
                 if (inputGradient is not null)
                 {
                     delta = inputGradient;
                 }
+
+                last = l;
             }
 
             _backwardPending = false;
@@ -212,7 +224,16 @@ public sealed partial class Network
         for (int l = 0; l < _layers.Count; l++)
         {
             token.ThrowIfCancellationRequested();
-            _layers[l].Forward(x, ws.Activations[l]);
+            if (Layer.FusesWithNext(_layers, l))
+            {
+                // BatchNorm → ReLU in one pass; y^(l) is not written (Sequential does the same).
+                _layers[l].ForwardReLU(x, ws.Activations[++l]);
+            }
+            else
+            {
+                _layers[l].Forward(x, ws.Activations[l]);
+            }
+
             x = ws.Activations[l];
         }
     }

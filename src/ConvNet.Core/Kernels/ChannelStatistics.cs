@@ -7,19 +7,28 @@ namespace ConvNet.Kernels;
 /// <summary>
 /// The per-channel sums and affine maps of normalization layers. A channel is either <c>count</c> blocks of
 /// <c>length</c> contiguous values <c>stride</c> apart ([N, C, S] with S &gt; 1: one block per sample), or one column
-/// of an [N, C] matrix ("rows" kernels, vectorized across the columns). Sums run in double over the float values
-/// widened exactly, in a fixed order; a vector lane does the same IEEE operations as the scalar tail, so a result does
-/// not depend on where a caller splits the channels.
+/// of an [N, C] matrix ("rows" kernels, vectorized across the columns). Block sums add short float partial sums (at
+/// most 8 terms per lane) into double accumulators; column sums run in double over the float values widened exactly.
+/// The order is fixed: a result does not depend on the thread count or on where a caller splits the channels (a
+/// column kernel's vector lane does the same IEEE operations as its scalar tail).
 /// </summary>
 internal static class ChannelStatistics
 {
+    /// <summary>Pairs of vectors summed in float before a sum is widened into the double accumulators: every float
+    /// partial sum has at most 2 · this many terms.</summary>
+    private const int FloatPairs = 4;
+
     /// <summary>s1 = Σ (x − k), s2 = Σ (x − k)² over the blocks of one channel (k: a value of the channel, which keeps
-    /// s2 − s1²/m free of cancellation: (k − mean)² ≤ Σ (x − mean)²).</summary>
+    /// s2 − s1²/m free of cancellation: (k − mean)² ≤ Σ (x − mean)²). Each lane sums at most 8 terms in float, from
+    /// x − k rounded once (exact where x is within a factor 2 of k, Sterbenz), then adds them into double
+    /// accumulators; the last vector and the scalar tail of a block are summed in double.</summary>
     public static void BlockSums(ReadOnlySpan<float> x, int offset, int count, int length, int stride, double shift, out double s1, out double s2)
     {
         var v1 = Vector<double>.Zero;
         var v2 = Vector<double>.Zero;
         var k = new Vector<double>(shift);
+        var kf = new Vector<float>((float)shift);
+        int w = Vector<float>.Count;
         double t1 = 0, t2 = 0;
         for (int b = 0; b < count; b++)
         {
@@ -28,7 +37,26 @@ internal static class ChannelStatistics
             int i = 0;
             if (Vector.IsHardwareAccelerated)
             {
-                for (; i <= length - Vector<float>.Count; i += Vector<float>.Count)
+                while (i <= length - (2 * w))
+                {
+                    Vector<float> a1 = Vector<float>.Zero, b1 = Vector<float>.Zero, a2 = Vector<float>.Zero, b2 = Vector<float>.Zero;
+                    for (int j = 0; j < FloatPairs && i <= length - (2 * w); j++, i += 2 * w)
+                    {
+                        var d0 = Vector.LoadUnsafe(ref r0, (nuint)i) - kf;
+                        var d1 = Vector.LoadUnsafe(ref r0, (nuint)(i + w)) - kf;
+                        a1 += d0;
+                        b1 += d1;
+                        a2 += d0 * d0;
+                        b2 += d1 * d1;
+                    }
+
+                    Vector.Widen(a1 + b1, out var lo1, out var hi1);
+                    Vector.Widen(a2 + b2, out var lo2, out var hi2);
+                    v1 += lo1 + hi1;
+                    v2 += lo2 + hi2;
+                }
+
+                for (; i <= length - w; i += w)
                 {
                     Vector.Widen(Vector.LoadUnsafe(ref r0, (nuint)i), out var lo, out var hi);
                     lo -= k;
@@ -50,12 +78,18 @@ internal static class ChannelStatistics
         s2 = t2 + Vector.Sum(v2);
     }
 
-    /// <summary>sdy = Σ dy, sdyx = Σ dy (x − mean) over the blocks of one channel.</summary>
-    public static void BlockGradientSums(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, int offset, int count, int length, int stride, double mean, out double sdy, out double sdyx)
+    /// <summary>sdy = Σ δ, sdyx = Σ δ (x − mean) over the blocks of one channel, δ = <typeparamref name="TGate"/>'s δ
+    /// of dy (the forward map (x − shift) · scale + offset gives a ReLU's mask; shift is μ rounded to float). Summed
+    /// as <see cref="BlockSums"/>: Σ δ (x − shift) in float partial sums of at most 8 terms per lane, then in double,
+    /// and sdyx = Σ δ (x − shift) + (shift − mean) Σ δ.</summary>
+    public static void BlockGradientSums<TGate>(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, int offset, int count, int length, int stride, double mean, float shift, float scale, float yOffset, out double sdy, out double sdyx)
+        where TGate : INormalizationGate
     {
         var v1 = Vector<double>.Zero;
         var v2 = Vector<double>.Zero;
-        var m = new Vector<double>(mean);
+        var m = new Vector<double>((double)shift);
+        Vector<float> vs = new(shift), va = new(scale), vo = new(yOffset);
+        int w = Vector<float>.Count;
         double t1 = 0, t2 = 0;
         for (int b = 0; b < count; b++)
         {
@@ -65,10 +99,32 @@ internal static class ChannelStatistics
             int i = 0;
             if (Vector.IsHardwareAccelerated)
             {
-                for (; i <= length - Vector<float>.Count; i += Vector<float>.Count)
+                while (i <= length - (2 * w))
                 {
-                    Vector.Widen(Vector.LoadUnsafe(ref g0, (nuint)i), out var glo, out var ghi);
-                    Vector.Widen(Vector.LoadUnsafe(ref r0, (nuint)i), out var xlo, out var xhi);
+                    Vector<float> a1 = Vector<float>.Zero, b1 = Vector<float>.Zero, a2 = Vector<float>.Zero, b2 = Vector<float>.Zero;
+                    for (int j = 0; j < FloatPairs && i <= length - (2 * w); j++, i += 2 * w)
+                    {
+                        var x0 = Vector.LoadUnsafe(ref r0, (nuint)i);
+                        var x1 = Vector.LoadUnsafe(ref r0, (nuint)(i + w));
+                        var e0 = TGate.Delta(Vector.LoadUnsafe(ref g0, (nuint)i), x0, vs, va, vo);
+                        var e1 = TGate.Delta(Vector.LoadUnsafe(ref g0, (nuint)(i + w)), x1, vs, va, vo);
+                        a1 += e0;
+                        b1 += e1;
+                        a2 += e0 * (x0 - vs);
+                        b2 += e1 * (x1 - vs);
+                    }
+
+                    Vector.Widen(a1 + b1, out var lo1, out var hi1);
+                    Vector.Widen(a2 + b2, out var lo2, out var hi2);
+                    v1 += lo1 + hi1;
+                    v2 += lo2 + hi2;
+                }
+
+                for (; i <= length - w; i += w)
+                {
+                    var xv = Vector.LoadUnsafe(ref r0, (nuint)i);
+                    Vector.Widen(TGate.Delta(Vector.LoadUnsafe(ref g0, (nuint)i), xv, vs, va, vo), out var glo, out var ghi);
+                    Vector.Widen(xv, out var xlo, out var xhi);
                     v1 += glo + ghi;
                     v2 += (glo * (xlo - m)) + (ghi * (xhi - m));
                 }
@@ -76,14 +132,14 @@ internal static class ChannelStatistics
 
             for (; i < length; i++)
             {
-                double gi = g[i];
+                double gi = TGate.Delta(g[i], row[i], shift, scale, yOffset);
                 t1 += gi;
-                t2 += gi * (row[i] - mean);
+                t2 += gi * (row[i] - (double)shift);
             }
         }
 
         sdy = t1 + Vector.Sum(v1);
-        sdyx = t2 + Vector.Sum(v2);
+        sdyx = t2 + Vector.Sum(v2) + ((shift - mean) * sdy);
     }
 
     /// <summary>Per column c in [c0, c1) of the [rows, width] matrix x: s1[c] = Σ_r (x[r, c] − x[0, c]), s2[c] = Σ_r (…)².</summary>
@@ -121,8 +177,10 @@ internal static class ChannelStatistics
         }
     }
 
-    /// <summary>Per column c in [c0, c1): sdy[c] = Σ_r dy[r, c], sdyx[c] = Σ_r dy[r, c] (x[r, c] − mean[c]).</summary>
-    public static void ColumnGradientSums(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, int rows, int width, int c0, int c1, ReadOnlySpan<double> mean, Span<double> sdy, Span<double> sdyx)
+    /// <summary>Per column c in [c0, c1): sdy[c] = Σ_r δ[r, c], sdyx[c] = Σ_r δ[r, c] (x[r, c] − mean[c]), δ = the
+    /// gate's δ of dy under the per-column forward map.</summary>
+    public static void ColumnGradientSums<TGate>(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, int rows, int width, int c0, int c1, ReadOnlySpan<double> mean, ReadOnlySpan<float> shift, ReadOnlySpan<float> scale, ReadOnlySpan<float> yOffset, Span<double> sdy, Span<double> sdyx)
+        where TGate : INormalizationGate
     {
         sdy[c0..c1].Clear();
         sdyx[c0..c1].Clear();
@@ -135,8 +193,15 @@ internal static class ChannelStatistics
             {
                 for (; c <= c1 - Vector<float>.Count; c += Vector<float>.Count)
                 {
-                    Vector.Widen(new Vector<float>(g[c..]), out var glo, out var ghi);
-                    Vector.Widen(new Vector<float>(row[c..]), out var xlo, out var xhi);
+                    var xv = new Vector<float>(row[c..]);
+                    var gv = new Vector<float>(g[c..]);
+                    if (TGate.ReadsForward)
+                    {
+                        gv = TGate.Delta(gv, xv, new Vector<float>(shift[c..]), new Vector<float>(scale[c..]), new Vector<float>(yOffset[c..]));
+                    }
+
+                    Vector.Widen(gv, out var glo, out var ghi);
+                    Vector.Widen(xv, out var xlo, out var xhi);
                     (new Vector<double>(sdy[c..]) + glo).CopyTo(sdy[c..]);
                     (new Vector<double>(sdy[(c + h)..]) + ghi).CopyTo(sdy[(c + h)..]);
                     (new Vector<double>(sdyx[c..]) + (glo * (xlo - new Vector<double>(mean[c..])))).CopyTo(sdyx[c..]);
@@ -146,15 +211,16 @@ internal static class ChannelStatistics
 
             for (; c < c1; c++)
             {
-                double gi = g[c];
+                double gi = TGate.ReadsForward ? TGate.Delta(g[c], row[c], shift[c], scale[c], yOffset[c]) : g[c];
                 sdy[c] += gi;
                 sdyx[c] += gi * (row[c] - mean[c]);
             }
         }
     }
 
-    /// <summary>y = (x − shift) · scale + offset.</summary>
-    public static void Affine(ReadOnlySpan<float> x, float shift, float scale, float offset, Span<float> y)
+    /// <summary>y = (x − shift) · scale + offset, written through the gate's output (y, or max(y, 0)).</summary>
+    public static void Affine<TGate>(ReadOnlySpan<float> x, float shift, float scale, float offset, Span<float> y)
+        where TGate : INormalizationGate
     {
         int i = 0;
         if (Vector.IsHardwareAccelerated)
@@ -169,78 +235,149 @@ internal static class ChannelStatistics
             ref float y0 = ref MemoryMarshal.GetReference(y);
             for (; i <= x.Length - Vector<float>.Count; i += Vector<float>.Count)
             {
-                (((Vector.LoadUnsafe(ref x0, (nuint)i) - vs) * va) + vo).StoreUnsafe(ref y0, (nuint)i);
+                TGate.Output(((Vector.LoadUnsafe(ref x0, (nuint)i) - vs) * va) + vo).StoreUnsafe(ref y0, (nuint)i);
             }
         }
 
         for (; i < x.Length; i++)
         {
-            y[i] = ((x[i] - shift) * scale) + offset;
+            y[i] = TGate.Output(((x[i] - shift) * scale) + offset);
         }
     }
 
-    /// <summary>y[j] = (x[j] − shift[j]) · scale[j] + offset[j] (one row of an [N, C] matrix, per-column coefficients).</summary>
-    public static void Affine(ReadOnlySpan<float> x, ReadOnlySpan<float> shift, ReadOnlySpan<float> scale, ReadOnlySpan<float> offset, Span<float> y)
+    /// <summary>y[j] = (x[j] − shift[j]) · scale[j] + offset[j] through the gate's output (one row of an [N, C] matrix,
+    /// per-column coefficients).</summary>
+    public static void Affine<TGate>(ReadOnlySpan<float> x, ReadOnlySpan<float> shift, ReadOnlySpan<float> scale, ReadOnlySpan<float> offset, Span<float> y)
+        where TGate : INormalizationGate
     {
         int i = 0;
         if (Vector.IsHardwareAccelerated)
         {
             for (; i <= x.Length - Vector<float>.Count; i += Vector<float>.Count)
             {
-                (((new Vector<float>(x[i..]) - new Vector<float>(shift[i..])) * new Vector<float>(scale[i..])) + new Vector<float>(offset[i..])).CopyTo(y[i..]);
+                TGate.Output(((new Vector<float>(x[i..]) - new Vector<float>(shift[i..])) * new Vector<float>(scale[i..])) + new Vector<float>(offset[i..])).CopyTo(y[i..]);
             }
         }
 
         for (; i < x.Length; i++)
         {
-            y[i] = ((x[i] - shift[i]) * scale[i]) + offset[i];
+            y[i] = TGate.Output(((x[i] - shift[i]) * scale[i]) + offset[i]);
         }
     }
 
-    /// <summary>dx = a · dy + (b · (x − shift) + c): the batch-statistics backward of a normalization.</summary>
-    public static void AffineGradient(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, float a, float shift, float b, float c, Span<float> dx)
+    /// <summary>dx = a · δ + (b · (x − shift) + c): the batch-statistics backward of a normalization, δ = the gate's δ
+    /// of dy under the forward map (x − shift) · yScale + yOffset.</summary>
+    public static void AffineGradient<TGate>(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, float a, float shift, float b, float c, float yScale, float yOffset, Span<float> dx)
+        where TGate : INormalizationGate
     {
         int i = 0;
         if (Vector.IsHardwareAccelerated)
         {
-            if (dy.Length < x.Length || dx.Length < x.Length)
-            {
-                ThrowHelper.Argument(nameof(dx), "δy and δx must be at least as long as x.");
-            }
-
-            Vector<float> va = new(a), vs = new(shift), vb = new(b), vc = new(c);
+            CheckLengths(dy, x, dx);
+            Vector<float> va = new(a), vs = new(shift), vb = new(b), vc = new(c), vy = new(yScale), vo = new(yOffset);
             ref float x0 = ref MemoryMarshal.GetReference(x);
             ref float dy0 = ref MemoryMarshal.GetReference(dy);
             ref float dx0 = ref MemoryMarshal.GetReference(dx);
             for (; i <= x.Length - Vector<float>.Count; i += Vector<float>.Count)
             {
                 nuint at = (nuint)i;
-                ((va * Vector.LoadUnsafe(ref dy0, at)) + ((vb * (Vector.LoadUnsafe(ref x0, at) - vs)) + vc)).StoreUnsafe(ref dx0, at);
+                var xv = Vector.LoadUnsafe(ref x0, at);
+                var g = TGate.Delta(Vector.LoadUnsafe(ref dy0, at), xv, vs, vy, vo);
+                ((va * g) + ((vb * (xv - vs)) + vc)).StoreUnsafe(ref dx0, at);
             }
         }
 
         for (; i < x.Length; i++)
         {
-            dx[i] = (a * dy[i]) + ((b * (x[i] - shift)) + c);
+            dx[i] = (a * TGate.Delta(dy[i], x[i], shift, yScale, yOffset)) + ((b * (x[i] - shift)) + c);
         }
     }
 
-    /// <summary>The per-column form of <see cref="AffineGradient(ReadOnlySpan{float}, ReadOnlySpan{float}, float, float, float, float, Span{float})"/>.</summary>
-    public static void AffineGradient(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> a, ReadOnlySpan<float> shift, ReadOnlySpan<float> b, ReadOnlySpan<float> c, Span<float> dx)
+    /// <summary>The per-column form of <see cref="AffineGradient{TGate}(ReadOnlySpan{float}, ReadOnlySpan{float}, float, float, float, float, float, float, Span{float})"/>.</summary>
+    public static void AffineGradient<TGate>(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> a, ReadOnlySpan<float> shift, ReadOnlySpan<float> b, ReadOnlySpan<float> c, ReadOnlySpan<float> yScale, ReadOnlySpan<float> yOffset, Span<float> dx)
+        where TGate : INormalizationGate
     {
         int i = 0;
         if (Vector.IsHardwareAccelerated)
         {
             for (; i <= x.Length - Vector<float>.Count; i += Vector<float>.Count)
             {
-                var t = new Vector<float>(x[i..]) - new Vector<float>(shift[i..]);
-                ((new Vector<float>(a[i..]) * new Vector<float>(dy[i..])) + ((new Vector<float>(b[i..]) * t) + new Vector<float>(c[i..]))).CopyTo(dx[i..]);
+                var xv = new Vector<float>(x[i..]);
+                var vs = new Vector<float>(shift[i..]);
+                var g = new Vector<float>(dy[i..]);
+                if (TGate.ReadsForward)
+                {
+                    g = TGate.Delta(g, xv, vs, new Vector<float>(yScale[i..]), new Vector<float>(yOffset[i..]));
+                }
+
+                ((new Vector<float>(a[i..]) * g) + ((new Vector<float>(b[i..]) * (xv - vs)) + new Vector<float>(c[i..]))).CopyTo(dx[i..]);
             }
         }
 
         for (; i < x.Length; i++)
         {
-            dx[i] = (a[i] * dy[i]) + ((b[i] * (x[i] - shift[i])) + c[i]);
+            float g = TGate.ReadsForward ? TGate.Delta(dy[i], x[i], shift[i], yScale[i], yOffset[i]) : dy[i];
+            dx[i] = (a[i] * g) + ((b[i] * (x[i] - shift[i])) + c[i]);
+        }
+    }
+
+    /// <summary>dx = a · δ: the running-statistics backward of a normalization (δ as in
+    /// <see cref="AffineGradient{TGate}(ReadOnlySpan{float}, ReadOnlySpan{float}, float, float, float, float, float, float, Span{float})"/>).</summary>
+    public static void Scale<TGate>(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, float a, float shift, float yScale, float yOffset, Span<float> dx)
+        where TGate : INormalizationGate
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            CheckLengths(dy, x, dx);
+            Vector<float> va = new(a), vs = new(shift), vy = new(yScale), vo = new(yOffset);
+            ref float x0 = ref MemoryMarshal.GetReference(x);
+            ref float dy0 = ref MemoryMarshal.GetReference(dy);
+            ref float dx0 = ref MemoryMarshal.GetReference(dx);
+            for (; i <= x.Length - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                nuint at = (nuint)i;
+                (va * TGate.Delta(Vector.LoadUnsafe(ref dy0, at), Vector.LoadUnsafe(ref x0, at), vs, vy, vo)).StoreUnsafe(ref dx0, at);
+            }
+        }
+
+        for (; i < x.Length; i++)
+        {
+            dx[i] = a * TGate.Delta(dy[i], x[i], shift, yScale, yOffset);
+        }
+    }
+
+    /// <summary>The per-column form of <see cref="Scale{TGate}(ReadOnlySpan{float}, ReadOnlySpan{float}, float, float, float, float, Span{float})"/>.</summary>
+    public static void Scale<TGate>(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> a, ReadOnlySpan<float> shift, ReadOnlySpan<float> yScale, ReadOnlySpan<float> yOffset, Span<float> dx)
+        where TGate : INormalizationGate
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            for (; i <= x.Length - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                var g = new Vector<float>(dy[i..]);
+                if (TGate.ReadsForward)
+                {
+                    g = TGate.Delta(g, new Vector<float>(x[i..]), new Vector<float>(shift[i..]), new Vector<float>(yScale[i..]), new Vector<float>(yOffset[i..]));
+                }
+
+                (new Vector<float>(a[i..]) * g).CopyTo(dx[i..]);
+            }
+        }
+
+        for (; i < x.Length; i++)
+        {
+            float g = TGate.ReadsForward ? TGate.Delta(dy[i], x[i], shift[i], yScale[i], yOffset[i]) : dy[i];
+            dx[i] = a[i] * g;
+        }
+    }
+
+    private static void CheckLengths(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, Span<float> dx)
+    {
+        if (dy.Length < x.Length || dx.Length < x.Length)
+        {
+            ThrowHelper.Argument(nameof(dx), "δy and δx must be at least as long as x.");
         }
     }
 }

@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
-using System.Numerics.Tensors;
 using ConvNet.Kernels;
 
 namespace ConvNet.Layers;
@@ -18,9 +17,13 @@ namespace ConvNet.Layers;
 /// ∂E/∂β = Σ δ. In inference mode y = γ (x − running_mean)/√(running_var + ε) + β and δ^(l−1) = δ γ/√(running_var + ε).
 /// Without <see cref="TrackRunningStats"/> both modes use the batch statistics and there are no buffers.</para>
 /// <para>Momentum is PyTorch's (the weight of the new batch; Keras' momentum is 1 − this); null gives the cumulative
-/// average, factor 1/num_batches_tracked. Statistics are computed in double from values shifted by one of the channel's
-/// own values (no cancellation), each channel by one thread in a fixed order: the bits do not depend on the thread count.
-/// γ and β are not weight-decayed. The buffers are float tensors; num_batches_tracked (PyTorch's int64) counts exactly
+/// average, factor 1/num_batches_tracked. Statistics are computed from values shifted by one of the channel's own values
+/// (no cancellation), in float partial sums of at most 8 terms added into double, each channel by one thread in a fixed
+/// order: the bits do not depend on the thread count.
+/// γ and β are not weight-decayed. Inside a <see cref="Sequential"/> or a <see cref="Network"/> a BatchNorm directly
+/// followed by a <see cref="ReLU"/> runs as one fused pair: z = max(y, 0) is written in the pass that computes y (y is
+/// never stored), and the backward reads δz and recomputes the ReLU's mask [y ≥ 0] from x; the bits equal the two
+/// layers run one after the other. The buffers are float tensors; num_batches_tracked (PyTorch's int64) counts exactly
 /// up to 2^24 batches.</para>
 /// </remarks>
 public abstract class BatchNorm : Layer, IRangeKernel
@@ -31,10 +34,11 @@ public abstract class BatchNorm : Layer, IRangeKernel
     private readonly int _maxRank;
     private readonly string _layout;
     private double[] _mean = [], _invStd = [], _s1 = [], _s2 = [];
-    private float[] _shift = [], _scale = [], _offset = [], _b = [], _c = [];
+    private float[] _shift = [], _scale = [], _offset = [], _a = [], _b = [], _c = [];
     private readonly RangeWork _work;
     private Tensor? _x, _y, _dy, _dx;
     private bool _batchStats;
+    private bool _relu;
     private bool _update;
     private double _factor;
 
@@ -162,7 +166,25 @@ public abstract class BatchNorm : Layer, IRangeKernel
     }
 
     /// <inheritdoc />
-    protected override void ForwardCore(Tensor input, Tensor output)
+    protected override void ForwardCore(Tensor input, Tensor output) => Forward(input, output, relu: false);
+
+    /// <inheritdoc />
+    protected override void BackwardCore(Tensor input, Tensor output, Tensor outputGradient, Tensor? inputGradient) =>
+        Backward(input, output, outputGradient, inputGradient, relu: false);
+
+    /// <inheritdoc />
+    internal override bool AbsorbsReLU => true;
+
+    /// <summary>z = max(y, 0) in the same pass as y = γ x̂ + β: the BatchNorm → ReLU pair with y never stored.</summary>
+    /// <inheritdoc />
+    private protected override void ForwardReLUCore(Tensor input, Tensor output) => Forward(input, output, relu: true);
+
+    /// <summary>The pair's backward: δ = δz ⊙ [y ≥ 0] with y recomputed from x inside the two passes over the channel.</summary>
+    /// <inheritdoc />
+    private protected override void BackwardReLUCore(Tensor input, Tensor output, Tensor outputGradient, Tensor? inputGradient) =>
+        Backward(input, output, outputGradient, inputGradient, relu: true);
+
+    private void Forward(Tensor input, Tensor output, bool relu)
     {
         long m = input.Length / Channels;
         _batchStats = IsTraining || !TrackRunningStats;
@@ -176,7 +198,7 @@ public abstract class BatchNorm : Layer, IRangeKernel
             // Per-channel scratch, made on the first Forward (a loaded model allocates only its parameters and buffers).
             int c = Channels;
             (_mean, _invStd, _s1, _s2) = (new double[c], new double[c], new double[c], new double[c]);
-            (_shift, _scale, _offset, _b, _c) = (new float[c], new float[c], new float[c], new float[c], new float[c]);
+            (_shift, _scale, _offset, _a, _b, _c) = (new float[c], new float[c], new float[c], new float[c], new float[c], new float[c]);
         }
 
         _update = IsTraining && TrackRunningStats;
@@ -187,18 +209,17 @@ public abstract class BatchNorm : Layer, IRangeKernel
             _factor = Momentum ?? (1.0 / count[0]);
         }
 
-        Run(input, output, null, null);
+        Run(input, output, null, null, relu);
     }
 
-    /// <inheritdoc />
-    protected override void BackwardCore(Tensor input, Tensor output, Tensor outputGradient, Tensor? inputGradient)
+    private void Backward(Tensor input, Tensor output, Tensor outputGradient, Tensor? inputGradient, bool relu)
     {
         if (inputGradient is null && !Affine)
         {
             return;
         }
 
-        Run(input, output, outputGradient, inputGradient);
+        Run(input, output, outputGradient, inputGradient, relu);
     }
 
     private void Reset()
@@ -208,9 +229,9 @@ public abstract class BatchNorm : Layer, IRangeKernel
         ResetRunningStatistics();
     }
 
-    private void Run(Tensor x, Tensor y, Tensor? dy, Tensor? dx)
+    private void Run(Tensor x, Tensor y, Tensor? dy, Tensor? dx, bool relu)
     {
-        (_x, _y, _dy, _dx) = (x, y, dy, dx);
+        (_x, _y, _dy, _dx, _relu) = (x, y, dy, dx, relu);
         try
         {
             _work.Run(Channels, x.Length, DegreeOfParallelism);
@@ -223,18 +244,19 @@ public abstract class BatchNorm : Layer, IRangeKernel
 
     void IRangeKernel.Range(int c0, int c1)
     {
-        if (_dy is null)
+        switch ((_dy is null, _relu))
         {
-            ForwardChannels(c0, c1);
-        }
-        else
-        {
-            BackwardChannels(c0, c1);
+            case (true, false): ForwardChannels<PassGate>(c0, c1); break;
+            case (true, true): ForwardChannels<ReLUGate>(c0, c1); break;
+            case (false, false): BackwardChannels<PassGate>(c0, c1); break;
+            default: BackwardChannels<ReLUGate>(c0, c1); break;
         }
     }
 
-    /// <summary>Statistics (batch or running), running update and y = (x − μ_f)·a + o for channels [c0, c1).</summary>
-    private void ForwardChannels(int c0, int c1)
+    /// <summary>Statistics (batch or running), running update and y = (x − μ_f)·a + o (through the gate: y or
+    /// max(y, 0)) for channels [c0, c1).</summary>
+    private void ForwardChannels<TGate>(int c0, int c1)
+        where TGate : INormalizationGate
     {
         ReadOnlySpan<float> x = _x!.AsSpan();
         Span<float> y = _y!.AsSpan();
@@ -289,7 +311,7 @@ public abstract class BatchNorm : Layer, IRangeKernel
                 for (int i = 0; i < n; i++)
                 {
                     int o = (i * stride) + (c * s);
-                    ChannelStatistics.Affine(x.Slice(o, s), shiftF, _scale[c], _offset[c], y.Slice(o, s));
+                    ChannelStatistics.Affine<TGate>(x.Slice(o, s), shiftF, _scale[c], _offset[c], y.Slice(o, s));
                 }
             }
         }
@@ -299,13 +321,14 @@ public abstract class BatchNorm : Layer, IRangeKernel
             for (int i = 0; i < n; i++)
             {
                 int o = i * Channels;
-                ChannelStatistics.Affine(x[(o + c0)..(o + c1)], _shift.AsSpan(c0..c1), _scale.AsSpan(c0..c1), _offset.AsSpan(c0..c1), y[(o + c0)..(o + c1)]);
+                ChannelStatistics.Affine<TGate>(x[(o + c0)..(o + c1)], _shift.AsSpan(c0..c1), _scale.AsSpan(c0..c1), _offset.AsSpan(c0..c1), y[(o + c0)..(o + c1)]);
             }
         }
     }
 
-    /// <summary>∂E/∂γ = Σ δ x̂, ∂E/∂β = Σ δ and δ^(l−1) for channels [c0, c1).</summary>
-    private void BackwardChannels(int c0, int c1)
+    /// <summary>∂E/∂γ = Σ δ x̂, ∂E/∂β = Σ δ and δ^(l−1) for channels [c0, c1) (δ through the gate: δy, or δz ⊙ [y ≥ 0]).</summary>
+    private void BackwardChannels<TGate>(int c0, int c1)
+        where TGate : INormalizationGate
     {
         ReadOnlySpan<float> x = _x!.AsSpan(), dy = _dy!.AsSpan();
         Span<float> dx = _dx is null ? default : _dx.AsSpan();
@@ -314,7 +337,7 @@ public abstract class BatchNorm : Layer, IRangeKernel
         bool sums = _batchStats || Affine;
         if (sums && s == 1)
         {
-            ChannelStatistics.ColumnGradientSums(dy, x, n, Channels, c0, c1, _mean, _s1, _s2);
+            ChannelStatistics.ColumnGradientSums<TGate>(dy, x, n, Channels, c0, c1, _mean, _shift, _scale, _offset, _s1, _s2);
         }
 
         for (int c = c0; c < c1; c++)
@@ -328,7 +351,7 @@ public abstract class BatchNorm : Layer, IRangeKernel
                 }
                 else
                 {
-                    ChannelStatistics.BlockGradientSums(dy, x, c * s, n, s, stride, _mean[c], out sdy, out sdyx);
+                    ChannelStatistics.BlockGradientSums<TGate>(dy, x, c * s, n, s, stride, _mean[c], _shift[c], _scale[c], _offset[c], out sdy, out sdyx);
                 }
             }
 
@@ -344,7 +367,7 @@ public abstract class BatchNorm : Layer, IRangeKernel
             double b = _batchStats ? -a * invStd * invStd * sdyx / m : 0;
             _b[c] = (float)b;
             _c[c] = _batchStats ? (float)((-a * sdy / m) + (b * (_shift[c] - _mean[c]))) : 0f;
-            _scale[c] = (float)a;
+            _a[c] = (float)a;
             if (_dx is null || s == 1)
             {
                 continue;
@@ -355,11 +378,11 @@ public abstract class BatchNorm : Layer, IRangeKernel
                 int o = (i * stride) + (c * s);
                 if (_batchStats)
                 {
-                    ChannelStatistics.AffineGradient(dy.Slice(o, s), x.Slice(o, s), _scale[c], _shift[c], _b[c], _c[c], dx.Slice(o, s));
+                    ChannelStatistics.AffineGradient<TGate>(dy.Slice(o, s), x.Slice(o, s), _a[c], _shift[c], _b[c], _c[c], _scale[c], _offset[c], dx.Slice(o, s));
                 }
                 else
                 {
-                    TensorPrimitives.Multiply(dy.Slice(o, s), _scale[c], dx.Slice(o, s));
+                    ChannelStatistics.Scale<TGate>(dy.Slice(o, s), x.Slice(o, s), _a[c], _shift[c], _scale[c], _offset[c], dx.Slice(o, s));
                 }
             }
         }
@@ -371,11 +394,11 @@ public abstract class BatchNorm : Layer, IRangeKernel
                 Range r = ((i * Channels) + c0)..((i * Channels) + c1);
                 if (_batchStats)
                 {
-                    ChannelStatistics.AffineGradient(dy[r], x[r], _scale.AsSpan(c0..c1), _shift.AsSpan(c0..c1), _b.AsSpan(c0..c1), _c.AsSpan(c0..c1), dx[r]);
+                    ChannelStatistics.AffineGradient<TGate>(dy[r], x[r], _a.AsSpan(c0..c1), _shift.AsSpan(c0..c1), _b.AsSpan(c0..c1), _c.AsSpan(c0..c1), _scale.AsSpan(c0..c1), _offset.AsSpan(c0..c1), dx[r]);
                 }
                 else
                 {
-                    TensorPrimitives.Multiply(dy[r], _scale.AsSpan(c0..c1), dx[r]);
+                    ChannelStatistics.Scale<TGate>(dy[r], x[r], _a.AsSpan(c0..c1), _shift.AsSpan(c0..c1), _scale.AsSpan(c0..c1), _offset.AsSpan(c0..c1), dx[r]);
                 }
             }
         }

@@ -165,14 +165,7 @@ public abstract class Layer
     /// <summary>Forward pass over a mini-batch: y^(l) = f(y^(l−1)).</summary>
     /// <param name="input">y^(l−1), shape [N, …input].</param>
     /// <param name="output">y^(l), shape [N, …output]; overwritten.</param>
-    public void Forward(Tensor input, Tensor output)
-    {
-        ThrowHelper.NotNull(input, nameof(input));
-        ThrowHelper.NotNull(output, nameof(output));
-        ValidateBatch(input, output, nameof(output));
-        ForwardCore(input, output);
-        _forwardBatch = input.Shape[0];
-    }
+    public void Forward(Tensor input, Tensor output) => Forward(input, output, fusedReLU: false);
 
     /// <summary>
     /// Backward pass: from δ^(l) computes the parameter gradients (summed over the batch, overwriting them) and, when
@@ -185,25 +178,7 @@ public abstract class Layer
     /// <exception cref="InvalidOperationException">Backward is called before a Forward with this batch.</exception>
     public void Backward(Tensor input, Tensor output, Tensor outputGradient, Tensor? inputGradient)
     {
-        ThrowHelper.NotNull(input, nameof(input));
-        ThrowHelper.NotNull(output, nameof(output));
-        ThrowHelper.NotNull(outputGradient, nameof(outputGradient));
-        if (_forwardBatch < 0 || input.Rank == 0 || input.Shape[0] != _forwardBatch)
-        {
-            ThrowHelper.InvalidOperation($"{Describe()}: Backward was called before Forward for this batch (batch size {input.Shape[0]}); run Forward first.");
-        }
-
-        ValidateBatch(input, output, nameof(output));
-        if (!outputGradient.HasShape(output.Shape))
-        {
-            ThrowHelper.Argument(nameof(outputGradient), $"{Describe()}: δ^(l) must have the output's shape {ThrowHelper.Shape(output.Shape)}; actual {ThrowHelper.Shape(outputGradient.Shape)}.");
-        }
-
-        if (inputGradient is not null && !inputGradient.HasShape(input.Shape))
-        {
-            ThrowHelper.Argument(nameof(inputGradient), $"{Describe()}: δ^(l−1) must have the input's shape {ThrowHelper.Shape(input.Shape)}; actual {ThrowHelper.Shape(inputGradient.Shape)}.");
-        }
-
+        ValidateBackward(input, output, outputGradient, inputGradient);
         BackwardCore(input, output, outputGradient, inputGradient);
     }
 
@@ -242,6 +217,74 @@ public abstract class Layer
     /// <param name="outputGradient">δ^(l).</param>
     /// <param name="inputGradient">δ^(l−1) to overwrite, or null.</param>
     protected abstract void BackwardCore(Tensor input, Tensor output, Tensor outputGradient, Tensor? inputGradient);
+
+    /// <summary>
+    /// Whether this layer can apply a ReLU that follows it in a container within its own passes, z = max(f(x), 0),
+    /// without storing f(x) (containers fuse such a pair; results are bit-identical to the two layers run one after the
+    /// other). Off by default.
+    /// </summary>
+    internal virtual bool AbsorbsReLU => false;
+
+    /// <summary>Forward of this layer followed by a ReLU: <paramref name="output"/> = max(f(input), 0).</summary>
+    internal void ForwardReLU(Tensor input, Tensor output) => Forward(input, output, fusedReLU: true);
+
+    /// <summary>Backward of the pair from δz = ∂E/∂z (<paramref name="output"/> is z as written by <see cref="ForwardReLU"/>).</summary>
+    internal void BackwardReLU(Tensor input, Tensor output, Tensor outputGradient, Tensor? inputGradient)
+    {
+        ValidateBackward(input, output, outputGradient, inputGradient);
+        BackwardReLUCore(input, output, outputGradient, inputGradient);
+    }
+
+    /// <summary>The fused forward (only where <see cref="AbsorbsReLU"/>).</summary>
+    private protected virtual void ForwardReLUCore(Tensor input, Tensor output) =>
+        throw new NotSupportedException($"{Describe()} does not absorb a ReLU.");
+
+    /// <summary>The fused backward (only where <see cref="AbsorbsReLU"/>).</summary>
+    private protected virtual void BackwardReLUCore(Tensor input, Tensor output, Tensor outputGradient, Tensor? inputGradient) =>
+        throw new NotSupportedException($"{Describe()} does not absorb a ReLU.");
+
+    private void Forward(Tensor input, Tensor output, bool fusedReLU)
+    {
+        ThrowHelper.NotNull(input, nameof(input));
+        ThrowHelper.NotNull(output, nameof(output));
+        ValidateBatch(input, output, nameof(output));
+        if (fusedReLU)
+        {
+            ForwardReLUCore(input, output);
+        }
+        else
+        {
+            ForwardCore(input, output);
+        }
+
+        _forwardBatch = input.Shape[0];
+    }
+
+    private void ValidateBackward(Tensor input, Tensor output, Tensor outputGradient, Tensor? inputGradient)
+    {
+        ThrowHelper.NotNull(input, nameof(input));
+        ThrowHelper.NotNull(output, nameof(output));
+        ThrowHelper.NotNull(outputGradient, nameof(outputGradient));
+        if (_forwardBatch < 0 || input.Rank == 0 || input.Shape[0] != _forwardBatch)
+        {
+            ThrowHelper.InvalidOperation($"{Describe()}: Backward was called before Forward for this batch (batch size {input.Shape[0]}); run Forward first.");
+        }
+
+        ValidateBatch(input, output, nameof(output));
+        if (!outputGradient.HasShape(output.Shape))
+        {
+            ThrowHelper.Argument(nameof(outputGradient), $"{Describe()}: δ^(l) must have the output's shape {ThrowHelper.Shape(output.Shape)}; actual {ThrowHelper.Shape(outputGradient.Shape)}.");
+        }
+
+        if (inputGradient is not null && !inputGradient.HasShape(input.Shape))
+        {
+            ThrowHelper.Argument(nameof(inputGradient), $"{Describe()}: δ^(l−1) must have the input's shape {ThrowHelper.Shape(input.Shape)}; actual {ThrowHelper.Shape(inputGradient.Shape)}.");
+        }
+    }
+
+    /// <summary>Whether <paramref name="layers"/>[i] absorbs the ReLU at [i + 1] (a container's fused pair).</summary>
+    internal static bool FusesWithNext(IReadOnlyList<Layer> layers, int i) =>
+        i + 1 < layers.Count && layers[i + 1] is ReLU && layers[i].AbsorbsReLU;
 
     /// <summary>Makes <paramref name="owner"/> the one owner of this layer.</summary>
     /// <param name="owner">The network or container.</param>

@@ -53,15 +53,29 @@ public sealed class Sequential : Block
     public override int[] GetOutputShape(ReadOnlySpan<int> inputShape) => InnerShapes(inputShape)[^1];
 
     /// <inheritdoc />
+    /// <remarks>A layer that absorbs a following ReLU (BatchNorm) runs the pair in one pass and the activation between
+    /// them is never written; the results are the same bits as the two layers one after the other.</remarks>
     protected override void ForwardCore(Tensor input, Tensor output)
     {
         var acts = Activations(input);
+        var children = Children;
         Tensor x = input;
-        for (int i = 0; i < Children.Count; i++)
+        for (int i = 0; i < children.Count; i++)
         {
-            var y = i == Children.Count - 1 ? output : acts[i];
-            Children[i].Forward(x, y);
+            bool fused = Layer.FusesWithNext(children, i);
+            int last = fused ? i + 1 : i;
+            var y = last == children.Count - 1 ? output : acts[last];
+            if (fused)
+            {
+                children[i].ForwardReLU(x, y);
+            }
+            else
+            {
+                children[i].Forward(x, y);
+            }
+
             x = y;
+            i = last;
         }
     }
 
@@ -70,17 +84,30 @@ public sealed class Sequential : Block
     {
         var acts = Activations(input);
         var deltas = _deltas.For(input.Shape[0]);
+        var children = Children;
         Tensor delta = outputGradient;
-        for (int i = Children.Count - 1; i >= 0; i--)
+        for (int last = children.Count - 1; last >= 0; last--)
         {
+            bool fused = last > 0 && Layer.FusesWithNext(children, last - 1);
+            int i = fused ? last - 1 : last;
             Tensor x = i == 0 ? input : acts[i - 1];
-            Tensor y = i == Children.Count - 1 ? output : acts[i];
+            Tensor y = last == children.Count - 1 ? output : acts[last];
             Tensor? dx = i == 0 ? inputGradient : deltas[i - 1];
-            Children[i].Backward(x, y, delta, dx);
+            if (fused)
+            {
+                children[i].BackwardReLU(x, y, delta, dx);
+            }
+            else
+            {
+                children[i].Backward(x, y, delta, dx);
+            }
+
             if (dx is not null)
             {
                 delta = dx;
             }
+
+            last = i;
         }
     }
 
