@@ -55,6 +55,8 @@ internal static class Im2Col
                     for (int kw = 0; kw < g.KW; kw++, row++)
                     {
                         Span<float> dst = col.Slice(row * ld, ov);
+                        int w0 = (kw * g.DW) - g.PW;
+                        var (lo, hi) = ColumnRange(w0, g.SW, g.W, g.OW); // the same for every output row
                         int o = 0;
                         for (int od = 0; od < g.OD; od++)
                         {
@@ -71,13 +73,9 @@ internal static class Im2Col
                                 }
 
                                 ReadOnlySpan<float> src = xc.Slice(((d * g.H) + h) * g.W, g.W);
-                                int w0 = (kw * g.DW) - g.PW;
                                 if (g.SW == 1)
                                 {
-                                    // Contiguous run: zeros where w0 + ow is outside [0, W).
-                                    int lo = Math.Clamp(-w0, 0, g.OW);
-                                    int hi = Math.Clamp(g.W - w0, lo, g.OW);
-                                    // Contiguous run; short runs (small maps) are copied element by element, which
+                                    // Contiguous run (zeros where w0 + ow is outside [0, W)); short runs (small maps) are copied element by element, which
                                     // beats the call overhead of Span.CopyTo/Clear.
                                     if (g.OW <= 16)
                                     {
@@ -113,11 +111,25 @@ internal static class Im2Col
                                 }
                                 else
                                 {
-                                    for (int ow = 0; ow < g.OW; ow++, o++)
+                                    // Strided: zeros outside [lo, hi), then a gather without per-element tests.
+                                    ref float d0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(dst), o);
+                                    ref float s0 = ref MemoryMarshal.GetReference(src);
+                                    for (int ow = 0; ow < lo; ow++)
                                     {
-                                        int w = (ow * g.SW) + w0;
-                                        dst[o] = (uint)w < (uint)g.W ? src[w] : 0f;
+                                        Unsafe.Add(ref d0, ow) = 0f;
                                     }
+
+                                    for (int ow = lo, w = (lo * g.SW) + w0; ow < hi; ow++, w += g.SW)
+                                    {
+                                        Unsafe.Add(ref d0, ow) = Unsafe.Add(ref s0, w);
+                                    }
+
+                                    for (int ow = hi; ow < g.OW; ow++)
+                                    {
+                                        Unsafe.Add(ref d0, ow) = 0f;
+                                    }
+
+                                    o += g.OW;
                                 }
                             }
                         }
@@ -148,6 +160,8 @@ internal static class Im2Col
                     for (int kw = 0; kw < g.KW; kw++, row++)
                     {
                         ReadOnlySpan<float> src = col.Slice(row * ld, ov);
+                        int w0 = (kw * g.DW) - g.PW;
+                        var (lo, hi) = ColumnRange(w0, g.SW, g.W, g.OW); // the same for every output row
                         int o = 0;
                         for (int od = 0; od < g.OD; od++)
                         {
@@ -163,11 +177,8 @@ internal static class Im2Col
                                 }
 
                                 Span<float> dst = xc.Slice(((d * g.H) + h) * g.W, g.W);
-                                int w0 = (kw * g.DW) - g.PW;
                                 if (g.SW == 1)
                                 {
-                                    int lo = Math.Clamp(-w0, 0, g.OW);
-                                    int hi = Math.Clamp(g.W - w0, lo, g.OW);
                                     if (hi > lo)
                                     {
                                         Span<float> run = dst.Slice(w0 + lo, hi - lo);
@@ -178,14 +189,14 @@ internal static class Im2Col
                                 }
                                 else
                                 {
-                                    for (int ow = 0; ow < g.OW; ow++, o++)
+                                    ref float d0 = ref MemoryMarshal.GetReference(dst);
+                                    ref float s0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(src), o);
+                                    for (int ow = lo, w = (lo * g.SW) + w0; ow < hi; ow++, w += g.SW)
                                     {
-                                        int w = (ow * g.SW) + w0;
-                                        if ((uint)w < (uint)g.W)
-                                        {
-                                            dst[w] += src[o];
-                                        }
+                                        Unsafe.Add(ref d0, w) += Unsafe.Add(ref s0, ow);
                                     }
+
+                                    o += g.OW;
                                 }
                             }
                         }
@@ -193,5 +204,14 @@ internal static class Im2Col
                 }
             }
         }
+    }
+
+    /// <summary>The output columns [lo, hi) whose input column w = ow · stride + w0 lies in [0, width), clamped to
+    /// [0, outWidth): lo = ⌈−w0 / stride⌉, hi = ⌊(width − 1 − w0) / stride⌋ + 1.</summary>
+    internal static (int Lo, int Hi) ColumnRange(int w0, int stride, int width, int outWidth)
+    {
+        int lo = w0 >= 0 ? 0 : Math.Min(outWidth, (-w0 + stride - 1) / stride);
+        int hi = w0 > width - 1 ? lo : Math.Clamp(((width - 1 - w0) / stride) + 1, lo, outWidth);
+        return (lo, hi);
     }
 }
