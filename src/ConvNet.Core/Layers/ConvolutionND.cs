@@ -30,6 +30,7 @@ public abstract class ConvolutionND : Layer
     private ConvolutionEngine? _engine;
     private bool _allowImplicitGemm = true;
     private bool _allowWinograd = true;
+    private bool _allowPointwise = true;
     private int _winogradMinimumChannels = WinogradPlan.MinimumChannels;
 
     /// <summary>Creates the layer; see the derived types for the parameters.</summary>
@@ -124,6 +125,21 @@ public abstract class ConvolutionND : Layer
             _engine = null;
         }
     }
+
+    /// <summary>False sends dense 1×1 stride-1 convolutions to the implicit GEMM instead of the per-sample products of
+    /// <see cref="PointwiseEngine"/> (tests and benchmarks).</summary>
+    internal bool AllowPointwise
+    {
+        get => _allowPointwise;
+        set
+        {
+            _allowPointwise = value;
+            _engine = null;
+        }
+    }
+
+    /// <summary>Whether the last pass ran the pointwise engine (tests and benchmarks).</summary>
+    internal bool UsesPointwise => _engine is PointwiseEngine;
 
     /// <summary>Whether the last pass ran the Winograd engine (tests and benchmarks).</summary>
     internal bool UsesWinograd => _engine is WinogradEngine;
@@ -279,7 +295,8 @@ public abstract class ConvolutionND : Layer
     }
 
     /// <summary>
-    /// The engine for this input geometry, chosen once per geometry: the implicit GEMM for stride 1 (block-sparse when a
+    /// The engine for this input geometry, chosen once per geometry: plain per-sample products for dense 1×1 stride-1
+    /// convolutions on large enough maps, Winograd or the implicit GEMM for other stride-1 ones (block-sparse when a
     /// connection table skips enough work), im2col + GEMM otherwise (or when the plan would compute too much).
     /// </summary>
     private ConvolutionEngine Engine(ReadOnlySpan<int> batchShape)
@@ -291,7 +308,11 @@ public abstract class ConvolutionND : Layer
         }
 
         ConvolutionEngine engine;
-        if (!AllowImplicitGemm || !ImplicitPlan.Supports(g, OutChannels))
+        if (AllowImplicitGemm && AllowPointwise && PointwiseEngine.Applies(g, Connections.IsFull))
+        {
+            engine = new PointwiseEngine(g, OutChannels, Weight, Bias);
+        }
+        else if (!AllowImplicitGemm || !ImplicitPlan.Supports(g, OutChannels))
         {
             engine = new Im2ColEngine(g, OutChannels, Weight, Bias, Connections.BlockDiagonalGroups());
         }
