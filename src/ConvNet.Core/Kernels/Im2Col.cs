@@ -210,8 +210,9 @@ internal static class Im2Col
     /// [0, outWidth): lo = ⌈−w0 / stride⌉, hi = ⌊(width − 1 − w0) / stride⌋ + 1.</summary>
     internal static (int Lo, int Hi) ColumnRange(int w0, int stride, int width, int outWidth)
     {
-        int lo = w0 >= 0 ? 0 : Math.Min(outWidth, (-w0 + stride - 1) / stride);
-        int hi = w0 > width - 1 ? lo : Math.Clamp(((width - 1 - w0) / stride) + 1, lo, outWidth);
+        // In long: −w0 + stride − 1 and width − 1 − w0 exceed int for huge strides or paddings.
+        int lo = w0 >= 0 ? 0 : (int)Math.Min(outWidth, (-(long)w0 + stride - 1) / stride);
+        int hi = w0 > width - 1 ? lo : (int)Math.Clamp((((long)width - 1 - w0) / stride) + 1, lo, outWidth);
         return (lo, hi);
     }
 }

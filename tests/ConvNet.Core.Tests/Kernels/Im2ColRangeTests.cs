@@ -32,5 +32,22 @@ public class Im2ColRangeTests
                 }
             }
         }
+
+        // Overflow in int before the fix: a huge stride with padding gave lo = −1 (an out-of-bounds gather).
+        Im2Col.ColumnRange(-2, int.MaxValue, 1, 1).Should().Be((1, 1));
+        Im2Col.ColumnRange(-1, int.MaxValue, 5, 3).Should().Be((1, 1));
+        Im2Col.ColumnRange(int.MinValue + 1, 2, 8, 4).Should().Be((4, 4));
+    }
+
+    [Fact]
+    public void A_huge_stride_with_padding_reads_only_inside_the_input()
+    {
+        var conv = new ConvNet.Layers.Conv1D(1, 1, 5, stride: int.MaxValue, padding: ConvNet.Layers.Padding.Explicit((2, 2)), useBias: false);
+        conv.Weight.Value.AsSpan().Fill(1f);
+        var x = ConvNet.Tensor.FromData([3f], 1, 1, 1);
+        var y = conv.Forward(x);
+        y.ToArray().Should().Equal(3f);
+        var dx = conv.Backward(x, y, ConvNet.Tensor.FromData([1f], 1, 1, 1));
+        dx.ToArray().Should().Equal(1f);
     }
 }
