@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using ConvNet.Core.Tests.Infrastructure;
 using ConvNet.Diagnostics;
 using ConvNet.Layers;
 using ConvNet.Losses;
@@ -222,17 +223,7 @@ public class BatchNormReLUFusionTests
         return (x, dz);
     }
 
-    private static Tensor Random(Random r, params int[] shape)
-    {
-        var t = new Tensor(shape);
-        var s = t.AsSpan();
-        for (int i = 0; i < s.Length; i++)
-        {
-            s[i] = (float)((r.NextDouble() * 2) - 1);
-        }
-
-        return t;
-    }
+    private static Tensor Random(Random r, params int[] shape) => TestTensors.Uniform(r, shape);
 
     private static int[] Bits(Tensor t) => t.ToArray().Select(BitConverter.SingleToInt32Bits).ToArray();
 }

@@ -1,4 +1,5 @@
 using System;
+using ConvNet.Core.Tests.Infrastructure;
 using ConvNet.Diagnostics;
 using ConvNet.Layers;
 using FluentAssertions;
@@ -142,6 +143,8 @@ public class PointwiseConvTests
         _ => new Conv3D(cin, cout, 1, useBias: useBias, seed: 1),
     };
 
+    private static Tensor Random(Random r, params int[] shape) => TestTensors.Uniform(r, shape);
+
     private static void Close(float[] actual, float[] expected, double tolerance)
     {
         actual.Length.Should().Be(expected.Length);
@@ -151,15 +154,4 @@ public class PointwiseConvTests
         }
     }
 
-    private static Tensor Random(Random r, params int[] shape)
-    {
-        var t = new Tensor(shape);
-        var s = t.AsSpan();
-        for (int i = 0; i < s.Length; i++)
-        {
-            s[i] = (float)((r.NextDouble() * 2) - 1);
-        }
-
-        return t;
-    }
 }
