@@ -229,8 +229,13 @@ public abstract class BatchNorm : Layer, IRangeKernel
         ResetRunningStatistics();
     }
 
+    /// <summary>Whether the last forward or backward ran fused with the ReLU after it (for tests: fused and unfused
+    /// passes give the same bits, so only this shows that a container fused the pair).</summary>
+    internal bool LastPassFused { get; private set; }
+
     private void Run(Tensor x, Tensor y, Tensor? dy, Tensor? dx, bool relu)
     {
+        LastPassFused = relu;
         (_x, _y, _dy, _dx, _relu) = (x, y, dy, dx, relu);
         try
         {
@@ -272,14 +277,14 @@ public abstract class BatchNorm : Layer, IRangeKernel
             double mean, invStd;
             if (_batchStats)
             {
-                double shift = s == 1 ? x[c] : x[c * s], s1, s2;
+                double shift, s1, s2;
                 if (s == 1)
                 {
-                    (s1, s2) = (_s1[c], _s2[c]);
+                    (shift, s1, s2) = (x[c], _s1[c], _s2[c]);
                 }
                 else
                 {
-                    ChannelStatistics.BlockSums(x, c * s, n, s, stride, shift, out s1, out s2);
+                    BlockStatistics.BlockSums(x, c * s, n, s, stride, out shift, out s1, out s2);
                 }
 
                 mean = shift + (s1 / m);
@@ -351,7 +356,7 @@ public abstract class BatchNorm : Layer, IRangeKernel
                 }
                 else
                 {
-                    ChannelStatistics.BlockGradientSums<TGate>(dy, x, c * s, n, s, stride, _mean[c], _shift[c], _scale[c], _offset[c], out sdy, out sdyx);
+                    BlockStatistics.BlockGradientSums<TGate>(dy, x, c * s, n, s, stride, _batchStats, _mean[c], _shift[c], _scale[c], _offset[c], out sdy, out sdyx);
                 }
             }
 

@@ -64,10 +64,13 @@ public class NormalizationGateTests
             maskedF[i] = ((xf[i] - Shift) * Scale) + Offset >= 0f ? dy[i] : 0f;
         }
 
-        ChannelStatistics.BlockGradientSums<ReLUGate>(dy, xf, 0, 2, half, half, mean, Shift, Scale, Offset, out double g1, out double g2);
-        ChannelStatistics.BlockGradientSums<PassGate>(maskedF, xf, 0, 2, half, half, mean, Shift, 0, 0, out double p1, out double p2);
-        g1.Should().Be(p1).And.NotBe(double.NaN);
-        g2.Should().Be(p2);
+        foreach (bool centred in new[] { true, false })
+        {
+            BlockStatistics.BlockGradientSums<ReLUGate>(dy, xf, 0, 2, half, half, centred, mean, Shift, Scale, Offset, out double g1, out double g2);
+            BlockStatistics.BlockGradientSums<PassGate>(maskedF, xf, 0, 2, half, half, centred, mean, Shift, 0, 0, out double p1, out double p2);
+            g1.Should().Be(p1).And.NotBe(double.NaN);
+            g2.Should().Be(p2);
+        }
 
         var gated = new float[Length];
         var plain = new float[Length];

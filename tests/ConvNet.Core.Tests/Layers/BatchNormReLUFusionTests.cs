@@ -24,6 +24,7 @@ public class BatchNormReLUFusionTests
     [InlineData(new[] { 5, 19 })]
     [InlineData(new[] { 3, 7, 5 })]
     [InlineData(new[] { 2, 3, 2, 3 })]
+    [InlineData(new[] { 2, 9, 17 })]
     public void A_fused_pair_gives_the_bits_of_the_two_layers_in_both_modes(int[] sample)
     {
         foreach (bool train in new[] { true, false })
@@ -46,7 +47,9 @@ public class BatchNormReLUFusionTests
                 block.SetTraining(train);
                 var fz = block.Forward(x);
                 Tensor? fdx = withDx ? new Tensor(shape) : null;
+                fusedBn.LastPassFused.Should().BeTrue("the forward ran fused");
                 block.Backward(x, fz, dz, fdx);
+                fusedBn.LastPassFused.Should().BeTrue("the backward ran fused");
 
                 string at = $"{string.Join("x", shape)} train={train} dx={withDx}";
                 y.ToArray().Count(v => v == 0f).Should().BeGreaterThan(0, $"the data must put some y exactly at 0 ({at})");
@@ -68,8 +71,11 @@ public class BatchNormReLUFusionTests
     public void A_network_with_fused_pairs_trains_and_predicts_like_the_same_network_unfused()
     {
         // The unfused twin has an Identity between every BatchNorm and its ReLU (a pair is fused only when adjacent).
-        var fused = Build(separate: false);
-        var plain = Build(separate: true);
+        var fusedPairs = new List<BatchNorm>();
+        var plainPairs = new List<BatchNorm>();
+        var fused = Build(separate: false, fusedPairs);
+        var plain = Build(separate: true, plainPairs);
+        fusedPairs.Should().HaveCount(3);
         fused.Parameters.Count.Should().Be(plain.Parameters.Count);
         var r = new Random(5);
         var x = Random(r, 8, 2, 6, 6);
@@ -83,8 +89,12 @@ public class BatchNormReLUFusionTests
             Bits(yf).Should().Equal(Bits(yp), $"step {step} output");
             var d = new Tensor(8, 3);
             loss.Backward(yf, labels, d);
+            fusedPairs.Should().OnlyContain(bn => bn.LastPassFused, "every BatchNorm directly before a ReLU runs fused");
+            plainPairs.Should().OnlyContain(bn => !bn.LastPassFused, "an Identity in between prevents fusion");
             fused.Backward(d);
             plain.Backward(d);
+            fusedPairs.Should().OnlyContain(bn => bn.LastPassFused, "the backward of a pair is fused too");
+            plainPairs.Should().OnlyContain(bn => !bn.LastPassFused);
             for (int i = 0; i < fused.Parameters.Count; i++)
             {
                 Bits(fused.Parameters[i].Gradient).Should().Equal(Bits(plain.Parameters[i].Gradient), $"step {step} gradient of {fused.NamedParameters[i].Name}");
@@ -100,6 +110,7 @@ public class BatchNormReLUFusionTests
         }
 
         Bits(fused.Predict(x)).Should().Equal(Bits(plain.Predict(x)), "inference");
+        fusedPairs.Should().OnlyContain(bn => bn.LastPassFused, "inference fuses the pairs too");
     }
 
     [Fact]
@@ -143,14 +154,17 @@ public class BatchNormReLUFusionTests
         var relu = new ReLU();
         var expected = refBn2.Forward(relu.Forward(refBn1.Forward(x)));
         Bits(z).Should().Equal(Bits(expected));
+        bn1.LastPassFused.Should().BeFalse("the ReLU is outside bn1's container");
+        bn2.LastPassFused.Should().BeFalse("nothing follows bn2");
     }
 
-    private static Network Build(bool separate)
+    private static Network Build(bool separate, List<BatchNorm> pairs)
     {
         var random = new Random(7);
         IEnumerable<Layer> Pair(int c)
         {
             var bn = MakeBatchNorm(3, c, random);
+            pairs.Add(bn);
             return separate ? [bn, new Identity(), new ReLU()] : [bn, new ReLU()];
         }
 
