@@ -7,13 +7,15 @@ namespace ConvNet.Kernels;
 /// One way of computing a convolution layer's three products (Y = W·col(x) + b, ∂E/∂W = Σ_n δ_n·col(x_n)ᵀ and
 /// δx = the full correlation of δ with the rotated kernel) for one geometry, owning the buffers it needs. A layer
 /// picks an engine once per geometry (<see cref="Im2ColEngine"/>, <see cref="ImplicitGemmEngine"/>,
-/// <see cref="BlockSparseEngine"/>). The plumbing lives here: samples are split into fixed chunks (at least four),
-/// each chunk accumulates its own partial ∂E/∂W and ∂E/∂b, and the partials are added in chunk order, so results do
-/// not depend on the thread count.
+/// <see cref="BlockSparseEngine"/>). The plumbing lives here: samples are split into <see cref="Chunks"/> chunks
+/// (fewer for a smaller batch) whatever the thread count, each chunk accumulates its own partial ∂E/∂W and ∂E/∂b, and
+/// the partials are added in chunk order, so results do not depend on the thread count (and a convolution keeps at
+/// most that many threads busy).
 /// </summary>
 internal abstract class ConvolutionEngine
 {
-    private const int MinChunks = 4;
+    /// <summary>The chunks a batch is split into; fixed, so the summation order of ∂E/∂W is too.</summary>
+    private const int Chunks = 8;
     private readonly ChunkWork _forward;
     private readonly ChunkWork _backward;
     private float[][] _dw = [];
@@ -60,7 +62,7 @@ internal abstract class ConvolutionEngine
     /// <summary>y = conv(x) + b for the batch in <paramref name="x"/>.</summary>
     public void Forward(Tensor x, Tensor y, int degreeOfParallelism)
     {
-        Begin(x, degreeOfParallelism);
+        Begin(x);
         Y = y;
         PrepareForward();
         WorkerPool.Run(_forward, ChunkCount, degreeOfParallelism);
@@ -70,7 +72,7 @@ internal abstract class ConvolutionEngine
     /// <summary>∂E/∂W and ∂E/∂b into the parameters' gradients (overwritten), and δx when <paramref name="dx"/> is given.</summary>
     public void Backward(Tensor x, Tensor dy, Tensor? dx, int degreeOfParallelism)
     {
-        Begin(x, degreeOfParallelism);
+        Begin(x);
         Dy = dy;
         Dx = dx;
         Grow(ref _dw, ChunkCount, Weight.Value.Length);
@@ -146,11 +148,11 @@ internal abstract class ConvolutionEngine
         }
     }
 
-    private void Begin(Tensor x, int degreeOfParallelism)
+    private void Begin(Tensor x)
     {
         X = x;
         Batch = x.Shape[0];
-        ChunkCount = Math.Min(Batch, Math.Max(MinChunks, degreeOfParallelism));
+        ChunkCount = Math.Min(Batch, Chunks);
     }
 
     private void End()

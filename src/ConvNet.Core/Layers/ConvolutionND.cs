@@ -296,7 +296,7 @@ public abstract class ConvolutionND : Layer
 
     /// <summary>
     /// The engine for this input geometry, chosen once per geometry: plain per-sample products for dense 1×1 stride-1
-    /// convolutions on large enough maps, Winograd or the implicit GEMM for other stride-1 ones (block-sparse when a
+    /// convolutions (any map size), Winograd or the implicit GEMM for other stride-1 ones (block-sparse when a
     /// connection table skips enough work), im2col + GEMM otherwise (or when the plan would compute too much).
     /// </summary>
     private ConvolutionEngine Engine(ReadOnlySpan<int> batchShape)

@@ -1,0 +1,62 @@
+using System;
+using System.Linq;
+using ConvNet.Core.Tests.Infrastructure;
+using ConvNet.Layers;
+using FluentAssertions;
+using Xunit;
+
+namespace ConvNet.Core.Tests.Layers;
+
+/// <summary>
+/// Every convolution engine gives the same bits (y, δx, ∂E/∂W, ∂E/∂b) for any degree of parallelism, also above the
+/// machine's core count and above four (the samples are split into a fixed number of chunks whatever the thread count;
+/// a split that grew with the thread count changed ∂E/∂W's summation order beyond four threads).
+/// </summary>
+public class ConvThreadCountTests
+{
+    public static TheoryData<string> Engines() => new() { "implicit", "im2col", "block-sparse", "pointwise", "winograd" };
+
+    [Theory]
+    [MemberData(nameof(Engines))]
+    public void Every_engine_gives_the_same_bits_for_any_thread_count(string engine)
+    {
+        int[]? y1 = null, dx1 = null, dw1 = null, db1 = null;
+        foreach (int threads in new[] { 1, 2, 3, 4, 5, 8, 16, 1 })
+        {
+            var conv = Build(engine);
+            conv.DegreeOfParallelism = threads;
+            var r = new Random(21);
+            var x = TestTensors.Uniform(r, 20, 8, 16, 16);
+            var y = conv.Forward(x);
+            var dx = conv.Backward(x, y, TestTensors.Uniform(r, y.Shape.ToArray()));
+            switch (engine)
+            {
+                case "pointwise": conv.UsesPointwise.Should().BeTrue(); break;
+                case "winograd": conv.UsesWinograd.Should().BeTrue(); break;
+                case "block-sparse": conv.UsesBlockSparse.Should().BeTrue(); break;
+            }
+
+            if (y1 is null)
+            {
+                (y1, dx1, dw1, db1) = (Bits(y), Bits(dx), Bits(conv.Weight.Gradient), Bits(conv.Bias!.Gradient));
+                continue;
+            }
+
+            Bits(y).Should().Equal(y1, $"{engine} y, {threads} threads");
+            Bits(dx).Should().Equal(dx1, $"{engine} δx, {threads} threads");
+            Bits(conv.Weight.Gradient).Should().Equal(dw1, $"{engine} ∂E/∂W, {threads} threads");
+            Bits(conv.Bias!.Gradient).Should().Equal(db1, $"{engine} ∂E/∂b, {threads} threads");
+        }
+    }
+
+    private static Conv2D Build(string engine) => engine switch
+    {
+        "implicit" => new Conv2D(8, 12, 3, padding: Padding.Same, seed: 4) { AllowWinograd = false },
+        "im2col" => new Conv2D(8, 12, 3, stride: 2, padding: Padding.Same, seed: 4),
+        "block-sparse" => new Conv2D(8, 8, 3, padding: Padding.Same, connections: ConnectionTable.Groups(8, 8, 4), seed: 4),
+        "pointwise" => new Conv2D(8, 12, 1, seed: 4),
+        _ => new Conv2D(8, 12, 3, padding: Padding.Same, seed: 4) { WinogradMinimumChannels = 4 },
+    };
+
+    private static int[] Bits(Tensor t) => t.ToArray().Select(BitConverter.SingleToInt32Bits).ToArray();
+}
