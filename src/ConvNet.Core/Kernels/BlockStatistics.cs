@@ -8,8 +8,8 @@ namespace ConvNet.Kernels;
 /// The per-channel sums of a normalization over <c>count</c> blocks of <c>length</c> contiguous values <c>stride</c>
 /// apart ([N, C, S] with S &gt; 1: one block per sample). The fast path sums short float partial sums (at most
 /// 2 · <see cref="FloatPairs"/> terms per lane) into double accumulators; where that would overflow or lose accuracy
-/// (values beyond ~1e19, or data far from the shift the sums are centred on) a channel is summed again in double over
-/// the float values widened exactly. The order is fixed, so a result does not depend on the thread count.
+/// (values beyond ~1e19, squares or products in the float subnormal range, or data far from the shift the sums are
+/// centred on) a channel is summed again in double over the float values widened exactly. The order is fixed, so a result does not depend on the thread count.
 /// </summary>
 internal static class BlockStatistics
 {
@@ -22,17 +22,21 @@ internal static class BlockStatistics
     /// variance s2/m − (s1/m)² by a relative ~1e-6 at worst.</summary>
     private const double CentredShare = 0.5;
 
+    /// <summary>Mean squares (and mean products δ (x − k)) below this may hold float subnormals that lost digits
+    /// (data near 1e-20 with ε = 0): such a channel is summed in double. A channel whose δ is all zero takes it too.</summary>
+    private const double Tiny = 1e-30;
+
     /// <summary>s1 = Σ (x − k), s2 = Σ (x − k)² over the blocks of one channel, with k = the mean of the first block
     /// rounded to float (returned as <paramref name="shift"/>; the caller's mean is k + s1/m). Centring on k keeps
     /// s2 − s1²/m free of cancellation. Each lane sums at most 8 terms x − k (rounded once to float) in float, then
-    /// adds them into double; the last vector and the scalar tail of a block are summed in double. If s2 is not finite
-    /// or |μ − k| &gt; σ, the channel is summed again entirely in double (<see cref="WideSums"/>).</summary>
+    /// adds them into double; the last vector and the scalar tail of a block are summed in double. If s2 is not finite,
+    /// |μ − k| &gt; σ or s2/m &lt; 1e-30, the channel is summed again entirely in double (<see cref="WideSums"/>).</summary>
     public static void BlockSums(ReadOnlySpan<float> x, int offset, int count, int length, int stride, out double shift, out double s1, out double s2)
     {
         shift = (float)(FirstBlockSum(x.Slice(offset, length)) / length);
         FloatSums(x, offset, count, length, stride, shift, out s1, out s2);
         double m = (double)count * length;
-        if (!double.IsFinite(s2) || s1 * s1 > CentredShare * m * s2)
+        if (!double.IsFinite(s2) || s1 * s1 > CentredShare * m * s2 || s2 < Tiny * m)
         {
             WideSums(x, offset, count, length, stride, shift, out s1, out s2);
         }
@@ -42,14 +46,16 @@ internal static class BlockStatistics
     /// of dy (the forward map (x − shift) · scale + offset gives a ReLU's mask; shift is μ rounded to float). With
     /// <paramref name="centred"/> (mean is this batch's mean) summed as <see cref="BlockSums"/>: Σ δ (x − shift) in
     /// float partial sums of at most 8 terms per lane, then in double, and sdyx = Σ δ (x − shift) + (shift − mean) Σ δ;
-    /// otherwise (a running mean, which may lie far from x), or if a float sum overflowed, in double throughout.</summary>
+    /// otherwise (a running mean, which may lie far from x), or if a float sum overflowed or |sdyx|/m &lt; 1e-30, in
+    /// double throughout.</summary>
     public static void BlockGradientSums<TGate>(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, int offset, int count, int length, int stride, bool centred, double mean, float shift, float scale, float yOffset, out double sdy, out double sdyx)
         where TGate : INormalizationGate
     {
+        double m = (double)count * length;
         if (centred)
         {
             FloatGradientSums<TGate>(dy, x, offset, count, length, stride, shift, scale, yOffset, out sdy, out sdyx);
-            if (double.IsFinite(sdy) && double.IsFinite(sdyx))
+            if (double.IsFinite(sdy) && double.IsFinite(sdyx) && Math.Abs(sdyx) >= Tiny * m)
             {
                 sdyx += (shift - mean) * sdy;
                 return;

@@ -17,9 +17,12 @@ namespace ConvNet.Layers;
 /// ∂E/∂β = Σ δ. In inference mode y = γ (x − running_mean)/√(running_var + ε) + β and δ^(l−1) = δ γ/√(running_var + ε).
 /// Without <see cref="TrackRunningStats"/> both modes use the batch statistics and there are no buffers.</para>
 /// <para>Momentum is PyTorch's (the weight of the new batch; Keras' momentum is 1 − this); null gives the cumulative
-/// average, factor 1/num_batches_tracked. Statistics are computed from values shifted by one of the channel's own values
-/// (no cancellation), in float partial sums of at most 8 terms added into double, each channel by one thread in a fixed
-/// order: the bits do not depend on the thread count.
+/// average, factor 1/num_batches_tracked. Statistics are computed from values shifted by a value near the mean (the
+/// first sample's mean for spatial inputs, the first row's value for [N, C]: no cancellation), in float partial sums of
+/// at most 8 terms added into double, or entirely in double where float sums would overflow, underflow or lose digits
+/// (see BlockStatistics), each channel by one thread in a fixed order: the bits do not depend on the thread count.
+/// Known limit: at |x| beyond ~1e21 (or tiny data with ε = 0) δx loses accuracy, because the coefficient of (x − μ) in
+/// δx, ∝ γ/σ³, leaves float's range.
 /// γ and β are not weight-decayed. Inside a <see cref="Sequential"/> or a <see cref="Network"/> a BatchNorm directly
 /// followed by a <see cref="ReLU"/> runs as one fused pair: z = max(y, 0) is written in the pass that computes y (y is
 /// never stored), and the backward reads δz and recomputes the ReLU's mask [y ≥ 0] from x; the bits equal the two
