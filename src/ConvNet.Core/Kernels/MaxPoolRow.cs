@@ -78,6 +78,12 @@ internal interface IPoolOps<TV, TI>
 
     /// <summary>Where v &gt; best, or v is NaN and best is not, best = v and index = at (the first NaN sticks).</summary>
     static abstract void Take(ref TV best, ref TI index, TV v, TI at);
+
+    /// <summary>((((0 + a) + b) + c) + d) · scale per lane: the scalar average pool's operations in its order.</summary>
+    static abstract TV Mean(TV a, TV b, TV c, TV d, float scale);
+
+    /// <summary>s = 0 + v · scale per lane, each repeated twice: lo = s0 s0 s1 s1 …, hi = the upper half's.</summary>
+    static abstract void Spread(TV v, float scale, out TV lo, out TV hi);
 }
 
 /// <summary>256-bit pooling operations.</summary>
@@ -115,6 +121,18 @@ internal readonly struct Pool256 : IPoolOps<Vector256<float>, Vector256<int>>
         best = Vector256.ConditionalSelect(mask, v, best);
         index = Vector256.ConditionalSelect(mask.AsInt32(), at, index);
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Mean(Vector256<float> a, Vector256<float> b, Vector256<float> c, Vector256<float> d, float scale) =>
+        (((Vector256<float>.Zero + a) + b) + c + d) * Vector256.Create(scale);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Spread(Vector256<float> v, float scale, out Vector256<float> lo, out Vector256<float> hi)
+    {
+        var s = Vector256<float>.Zero + (v * Vector256.Create(scale));
+        lo = Vector256.Shuffle(s, Vector256.Create(0, 0, 1, 1, 2, 2, 3, 3));
+        hi = Vector256.Shuffle(s, Vector256.Create(4, 4, 5, 5, 6, 6, 7, 7));
+    }
 }
 
 /// <summary>128-bit pooling operations.</summary>
@@ -151,5 +169,17 @@ internal readonly struct Pool128 : IPoolOps<Vector128<float>, Vector128<int>>
         var mask = Vector128.AndNot(Vector128.Equals(best, best), Vector128.LessThanOrEqual(v, best));
         best = Vector128.ConditionalSelect(mask, v, best);
         index = Vector128.ConditionalSelect(mask.AsInt32(), at, index);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Mean(Vector128<float> a, Vector128<float> b, Vector128<float> c, Vector128<float> d, float scale) =>
+        (((Vector128<float>.Zero + a) + b) + c + d) * Vector128.Create(scale);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Spread(Vector128<float> v, float scale, out Vector128<float> lo, out Vector128<float> hi)
+    {
+        var s = Vector128<float>.Zero + (v * Vector128.Create(scale));
+        lo = Vector128.Shuffle(s, Vector128.Create(0, 0, 1, 1));
+        hi = Vector128.Shuffle(s, Vector128.Create(2, 2, 3, 3));
     }
 }

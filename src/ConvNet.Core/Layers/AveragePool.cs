@@ -1,4 +1,6 @@
 using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace ConvNet.Layers;
 
@@ -39,6 +41,12 @@ public abstract class AveragePool : PoolingND
         ReadOnlySpan<float> x = input.AsSpan();
         Span<float> y = output.AsSpan();
         float scale = 1f / WindowSize;
+        if (IsVector2x2(g))
+        {
+            Forward2x2(x, y, g, p0, p1, scale);
+            return;
+        }
+
         int o = p0 * g.OutputPlane;
         for (int plane = p0; plane < p1; plane++)
         {
@@ -83,10 +91,95 @@ public abstract class AveragePool : PoolingND
         RunPlanes(input, output, outputGradient, inputGradient, Geometry(input, output));
     }
 
+    /// <summary>The 2×2, stride-2 window without padding (LeNet's subsampling) on a machine with 128- or 256-bit vectors.</summary>
+    private static bool IsVector2x2(in PoolGeometry g) =>
+        Kernels.MaxPoolRow.Width > 0 && g.PD == 0 && g.PH == 0 && g.PW == 0 && g.KD == 1 && g.KH == 2 && g.KW == 2 && g.SH == 2 && g.SW == 2;
+
+    /// <summary>The forward of <see cref="IsVector2x2"/> windows: whole rows through <see cref="Kernels.AveragePoolRow"/>,
+    /// the same operations as the general loop (four in-bounds inputs, summed from 0 in row-major order, times ¼).</summary>
+    private static void Forward2x2(ReadOnlySpan<float> x, Span<float> y, in PoolGeometry g, int p0, int p1, float scale)
+    {
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        ref float yr = ref MemoryMarshal.GetReference(y);
+        int w = Kernels.MaxPoolRow.Width;
+        int o = p0 * g.OutputPlane, outEnd = p1 * g.OutputPlane;
+        for (int plane = p0; plane < p1; plane++)
+        {
+            ref float xp = ref Unsafe.Add(ref xr, plane * g.InputPlane);
+            for (int od = 0; od < g.OD; od++)
+            {
+                int d = od * g.SD;
+                for (int oh = 0; oh < g.OH; oh++)
+                {
+                    int row0 = ((d * g.H) + (oh * 2)) * g.W, row1 = row0 + g.W;
+                    if (Kernels.AveragePoolRow.Forward(ref xp, row0, row1, (plane * g.InputPlane) + row1 + (2 * w) <= x.Length,
+                        ref Unsafe.Add(ref yr, o), g.OW, o + w <= outEnd, scale))
+                    {
+                        o += g.OW;
+                        continue;
+                    }
+
+                    for (int ow = 0; ow < g.OW; ow++, o++)
+                    {
+                        int c0 = row0 + (2 * ow), c2 = row1 + (2 * ow);
+                        float sum = 0f;
+                        sum += Unsafe.Add(ref xp, c0);
+                        sum += Unsafe.Add(ref xp, c0 + 1);
+                        sum += Unsafe.Add(ref xp, c2);
+                        sum += Unsafe.Add(ref xp, c2 + 1);
+                        Unsafe.Add(ref yr, o) = sum * scale;
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>The backward of <see cref="IsVector2x2"/> windows: dx cleared, then 0 + δ · ¼ written to each window's
+    /// four inputs (the windows do not overlap), as the general loop's accumulation gives.</summary>
+    private static void Backward2x2(ReadOnlySpan<float> dy, Span<float> dx, in PoolGeometry g, int p0, int p1, float scale)
+    {
+        ref float dyr = ref MemoryMarshal.GetReference(dy);
+        ref float dxr = ref MemoryMarshal.GetReference(dx);
+        int o = p0 * g.OutputPlane;
+        for (int plane = p0; plane < p1; plane++)
+        {
+            ref float dp = ref Unsafe.Add(ref dxr, plane * g.InputPlane);
+            for (int od = 0; od < g.OD; od++)
+            {
+                int d = od * g.SD;
+                for (int oh = 0; oh < g.OH; oh++)
+                {
+                    int row0 = ((d * g.H) + (oh * 2)) * g.W, row1 = row0 + g.W;
+                    if (Kernels.AveragePoolRow.Backward(ref Unsafe.Add(ref dyr, o), ref dp, row0, row1, g.OW, scale))
+                    {
+                        o += g.OW;
+                        continue;
+                    }
+
+                    for (int ow = 0; ow < g.OW; ow++, o++)
+                    {
+                        float share = 0f + (Unsafe.Add(ref dyr, o) * scale);
+                        int c0 = row0 + (2 * ow), c2 = row1 + (2 * ow);
+                        Unsafe.Add(ref dp, c0) = share;
+                        Unsafe.Add(ref dp, c0 + 1) = share;
+                        Unsafe.Add(ref dp, c2) = share;
+                        Unsafe.Add(ref dp, c2 + 1) = share;
+                    }
+                }
+            }
+        }
+    }
+
     private void BackwardPlanes(ReadOnlySpan<float> dy, Span<float> dx, in PoolGeometry g, int p0, int p1)
     {
         dx.Slice(p0 * g.InputPlane, (p1 - p0) * g.InputPlane).Clear();
         float scale = 1f / WindowSize;
+        if (IsVector2x2(g))
+        {
+            Backward2x2(dy, dx, g, p0, p1, scale);
+            return;
+        }
+
         int o = p0 * g.OutputPlane;
         for (int plane = p0; plane < p1; plane++)
         {
