@@ -137,16 +137,17 @@ internal static class ChannelStatistics
         }
     }
 
-    /// <summary>dx = a · δ + (b · (x − shift) + c): the batch-statistics backward of a normalization, δ = the gate's δ
-    /// of dy under the forward map (x − shift) · yScale + yOffset.</summary>
-    public static void AffineGradient<TGate>(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, float a, float shift, float b, float c, float yScale, float yOffset, Span<float> dx)
+    /// <summary>dx = a · δ + (b · x̂ + c) with x̂ = (x − shift) · k: the batch-statistics backward of a normalization
+    /// (k = 1/σ keeps b, ∝ γ/σ, inside float's range for any σ), δ = the gate's δ of dy under the forward map
+    /// (x − shift) · yScale + yOffset.</summary>
+    public static void AffineGradient<TGate>(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, float a, float shift, float k, float b, float c, float yScale, float yOffset, Span<float> dx)
         where TGate : INormalizationGate
     {
         int i = 0;
         if (Vector.IsHardwareAccelerated)
         {
             CheckLengths(dy, x, dx);
-            Vector<float> va = new(a), vs = new(shift), vb = new(b), vc = new(c), vy = new(yScale), vo = new(yOffset);
+            Vector<float> va = new(a), vs = new(shift), vk = new(k), vb = new(b), vc = new(c), vy = new(yScale), vo = new(yOffset);
             ref float x0 = ref MemoryMarshal.GetReference(x);
             ref float dy0 = ref MemoryMarshal.GetReference(dy);
             ref float dx0 = ref MemoryMarshal.GetReference(dx);
@@ -155,18 +156,18 @@ internal static class ChannelStatistics
                 nuint at = (nuint)i;
                 var xv = Vector.LoadUnsafe(ref x0, at);
                 var g = TGate.Delta(Vector.LoadUnsafe(ref dy0, at), xv, vs, vy, vo);
-                ((va * g) + ((vb * (xv - vs)) + vc)).StoreUnsafe(ref dx0, at);
+                ((va * g) + ((vb * ((xv - vs) * vk)) + vc)).StoreUnsafe(ref dx0, at);
             }
         }
 
         for (; i < x.Length; i++)
         {
-            dx[i] = (a * TGate.Delta(dy[i], x[i], shift, yScale, yOffset)) + ((b * (x[i] - shift)) + c);
+            dx[i] = (a * TGate.Delta(dy[i], x[i], shift, yScale, yOffset)) + ((b * ((x[i] - shift) * k)) + c);
         }
     }
 
-    /// <summary>The per-column form of <see cref="AffineGradient{TGate}(ReadOnlySpan{float}, ReadOnlySpan{float}, float, float, float, float, float, float, Span{float})"/>.</summary>
-    public static void AffineGradient<TGate>(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> a, ReadOnlySpan<float> shift, ReadOnlySpan<float> b, ReadOnlySpan<float> c, ReadOnlySpan<float> yScale, ReadOnlySpan<float> yOffset, Span<float> dx)
+    /// <summary>The per-column form of <see cref="AffineGradient{TGate}(ReadOnlySpan{float}, ReadOnlySpan{float}, float, float, float, float, float, float, float, Span{float})"/>.</summary>
+    public static void AffineGradient<TGate>(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> a, ReadOnlySpan<float> shift, ReadOnlySpan<float> k, ReadOnlySpan<float> b, ReadOnlySpan<float> c, ReadOnlySpan<float> yScale, ReadOnlySpan<float> yOffset, Span<float> dx)
         where TGate : INormalizationGate
     {
         int i = 0;
@@ -182,19 +183,19 @@ internal static class ChannelStatistics
                     g = TGate.Delta(g, xv, vs, new Vector<float>(yScale[i..]), new Vector<float>(yOffset[i..]));
                 }
 
-                ((new Vector<float>(a[i..]) * g) + ((new Vector<float>(b[i..]) * (xv - vs)) + new Vector<float>(c[i..]))).CopyTo(dx[i..]);
+                ((new Vector<float>(a[i..]) * g) + ((new Vector<float>(b[i..]) * ((xv - vs) * new Vector<float>(k[i..]))) + new Vector<float>(c[i..]))).CopyTo(dx[i..]);
             }
         }
 
         for (; i < x.Length; i++)
         {
             float g = TGate.ReadsForward ? TGate.Delta(dy[i], x[i], shift[i], yScale[i], yOffset[i]) : dy[i];
-            dx[i] = (a[i] * g) + ((b[i] * (x[i] - shift[i])) + c[i]);
+            dx[i] = (a[i] * g) + ((b[i] * ((x[i] - shift[i]) * k[i])) + c[i]);
         }
     }
 
     /// <summary>dx = a · δ: the running-statistics backward of a normalization (δ as in
-    /// <see cref="AffineGradient{TGate}(ReadOnlySpan{float}, ReadOnlySpan{float}, float, float, float, float, float, float, Span{float})"/>).</summary>
+    /// <see cref="AffineGradient{TGate}(ReadOnlySpan{float}, ReadOnlySpan{float}, float, float, float, float, float, float, float, Span{float})"/>).</summary>
     public static void Scale<TGate>(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, float a, float shift, float yScale, float yOffset, Span<float> dx)
         where TGate : INormalizationGate
     {

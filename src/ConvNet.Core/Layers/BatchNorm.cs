@@ -21,8 +21,7 @@ namespace ConvNet.Layers;
 /// first sample's mean for spatial inputs, the first row's value for [N, C]: no cancellation), in float partial sums of
 /// at most 8 terms added into double, or entirely in double where float sums would overflow, underflow or lose digits
 /// (see BlockStatistics), each channel by one thread in a fixed order: the bits do not depend on the thread count.
-/// Known limit: at |x| beyond ~1e21 (or tiny data with ε = 0) δx loses accuracy, because the coefficient of (x − μ) in
-/// δx, ∝ γ/σ³, leaves float's range.
+/// δx is formed from x̂ = (x − μ)/σ, so its float coefficients stay in range for any σ float can hold.
 /// γ and β are not weight-decayed. Inside a <see cref="Sequential"/> or a <see cref="Network"/> a BatchNorm directly
 /// followed by a <see cref="ReLU"/> runs as one fused pair: z = max(y, 0) is written in the pass that computes y (y is
 /// never stored), and the backward reads δz and recomputes the ReLU's mask [y ≥ 0] from x; the bits equal the two
@@ -37,7 +36,7 @@ public abstract class BatchNorm : Layer, IRangeKernel
     private readonly int _maxRank;
     private readonly string _layout;
     private double[] _mean = [], _invStd = [], _s1 = [], _s2 = [];
-    private float[] _shift = [], _scale = [], _offset = [], _a = [], _b = [], _c = [];
+    private float[] _shift = [], _scale = [], _offset = [], _a = [], _k = [], _b = [], _c = [];
     private readonly RangeWork _work;
     private Tensor? _x, _y, _dy, _dx;
     private bool _batchStats;
@@ -201,7 +200,7 @@ public abstract class BatchNorm : Layer, IRangeKernel
             // Per-channel scratch, made on the first Forward (a loaded model allocates only its parameters and buffers).
             int c = Channels;
             (_mean, _invStd, _s1, _s2) = (new double[c], new double[c], new double[c], new double[c]);
-            (_shift, _scale, _offset, _a, _b, _c) = (new float[c], new float[c], new float[c], new float[c], new float[c], new float[c]);
+            (_shift, _scale, _offset, _a, _k, _b, _c) = (new float[c], new float[c], new float[c], new float[c], new float[c], new float[c], new float[c]);
         }
 
         _update = IsTraining && TrackRunningStats;
@@ -370,11 +369,14 @@ public abstract class BatchNorm : Layer, IRangeKernel
                 Bias!.Gradient.AsSpan()[c] = (float)sdy;
             }
 
-            // Batch statistics: δ^(l−1) = a δ + b (x − μ_f) + c with a = γ/σ, b = −γ/σ · Σ(δ x̂)/(m σ), c = −a Σδ/m + b (μ_f − μ).
+            // Batch statistics: δ^(l−1) = a δ + b x̂_f + c with x̂_f = (x − μ_f)/σ, a = γ/σ, b = −γ/σ · Σ(δ x̂)/m,
+            // c = −a Σδ/m + b (μ_f − μ)/σ. (b multiplies x̂ rather than x − μ: b/σ ∝ γ/σ² leaves float's range for
+            // σ beyond ~1e19 or below ~1e-19.)
             double a = gamma * invStd;
-            double b = _batchStats ? -a * invStd * invStd * sdyx / m : 0;
+            double b = _batchStats ? -a * invStd * sdyx / m : 0;
+            _k[c] = (float)invStd;
             _b[c] = (float)b;
-            _c[c] = _batchStats ? (float)((-a * sdy / m) + (b * (_shift[c] - _mean[c]))) : 0f;
+            _c[c] = _batchStats ? (float)((-a * sdy / m) + (b * invStd * (_shift[c] - _mean[c]))) : 0f;
             _a[c] = (float)a;
             if (_dx is null || s == 1)
             {
@@ -386,7 +388,7 @@ public abstract class BatchNorm : Layer, IRangeKernel
                 int o = (i * stride) + (c * s);
                 if (_batchStats)
                 {
-                    ChannelStatistics.AffineGradient<TGate>(dy.Slice(o, s), x.Slice(o, s), _a[c], _shift[c], _b[c], _c[c], _scale[c], _offset[c], dx.Slice(o, s));
+                    ChannelStatistics.AffineGradient<TGate>(dy.Slice(o, s), x.Slice(o, s), _a[c], _shift[c], _k[c], _b[c], _c[c], _scale[c], _offset[c], dx.Slice(o, s));
                 }
                 else
                 {
@@ -402,7 +404,7 @@ public abstract class BatchNorm : Layer, IRangeKernel
                 Range r = ((i * Channels) + c0)..((i * Channels) + c1);
                 if (_batchStats)
                 {
-                    ChannelStatistics.AffineGradient<TGate>(dy[r], x[r], _a.AsSpan(c0..c1), _shift.AsSpan(c0..c1), _b.AsSpan(c0..c1), _c.AsSpan(c0..c1), _scale.AsSpan(c0..c1), _offset.AsSpan(c0..c1), dx[r]);
+                    ChannelStatistics.AffineGradient<TGate>(dy[r], x[r], _a.AsSpan(c0..c1), _shift.AsSpan(c0..c1), _k.AsSpan(c0..c1), _b.AsSpan(c0..c1), _c.AsSpan(c0..c1), _scale.AsSpan(c0..c1), _offset.AsSpan(c0..c1), dx[r]);
                 }
                 else
                 {

@@ -74,8 +74,8 @@ public class NormalizationGateTests
 
         var gated = new float[Length];
         var plain = new float[Length];
-        ChannelStatistics.AffineGradient<ReLUGate>(dy, x, 1.5f, Shift, -0.25f, 0.125f, Scale, Offset, gated);
-        ChannelStatistics.AffineGradient<PassGate>(masked, x, 1.5f, Shift, -0.25f, 0.125f, 0, 0, plain);
+        ChannelStatistics.AffineGradient<ReLUGate>(dy, x, 1.5f, Shift, 0.75f, -0.25f, 0.125f, Scale, Offset, gated);
+        ChannelStatistics.AffineGradient<PassGate>(masked, x, 1.5f, Shift, 0.75f, -0.25f, 0.125f, 0, 0, plain);
         Bits(gated).Should().Equal(Bits(plain), "affine gradient");
         ChannelStatistics.Scale<ReLUGate>(dy, x, 1.5f, Shift, Scale, Offset, gated);
         TensorPrimitives.Multiply(masked, 1.5f, plain);
@@ -83,8 +83,8 @@ public class NormalizationGateTests
 
         // Per-column forms: one row of Length columns, the same coefficients in every column.
         float[] Col(float v) => Enumerable.Repeat(v, Length).ToArray();
-        ChannelStatistics.AffineGradient<ReLUGate>(dy, x, Col(1.5f), Col(Shift), Col(-0.25f), Col(0.125f), Col(Scale), Col(Offset), gated);
-        ChannelStatistics.AffineGradient<PassGate>(masked, x, Col(1.5f), Col(Shift), Col(-0.25f), Col(0.125f), Col(0), Col(0), plain);
+        ChannelStatistics.AffineGradient<ReLUGate>(dy, x, Col(1.5f), Col(Shift), Col(0.75f), Col(-0.25f), Col(0.125f), Col(Scale), Col(Offset), gated);
+        ChannelStatistics.AffineGradient<PassGate>(masked, x, Col(1.5f), Col(Shift), Col(0.75f), Col(-0.25f), Col(0.125f), Col(0), Col(0), plain);
         Bits(gated).Should().Equal(Bits(plain), "per-column affine gradient");
         ChannelStatistics.Scale<ReLUGate>(dy, x, Col(1.5f), Col(Shift), Col(Scale), Col(Offset), gated);
         TensorPrimitives.Multiply(masked, Col(1.5f), plain);
