@@ -36,30 +36,32 @@ internal sealed class Im2ColEngine : ConvolutionEngine
     protected override void PrepareBackward() => Ensure(backward: true);
 
     /// <summary>
-    /// For each group of samples in this chunk: im2col them side by side, one GEMM Y = W·col over all of them, then
-    /// scatter Y back to [N, Q, OV] adding b_q.
+    /// For each group of samples in this chunk and each diagonal block of the table: im2col the block's input maps of
+    /// those samples side by side (a column matrix 1/G of the dense one, so it stays in cache), one GEMM
+    /// Y_g = W_gg·col_g over all of them, then scatter Y back to [N, Q, OV] adding b_q.
     /// </summary>
     protected override void ForwardChunk(int chunk, int start, int end)
     {
         var g = Geometry;
-        int q = OutChannels, ck = g.ColumnRows, ov = g.OutputVolume;
+        var gg = GroupGeometry;
+        int q = OutChannels, ck = g.ColumnRows, ov = g.OutputVolume, qg = q / _groups, ckg = ck / _groups, xg = gg.C * g.InputVolume;
         ReadOnlySpan<float> w = Weight.Value.AsSpan();
         ReadOnlySpan<float> b = Bias is null ? default : Bias.Value.AsSpan();
         for (int s0 = start; s0 < end; s0 += _group)
         {
             int count = Math.Min(_group, end - s0), ld = count * ov;
-            Span<float> col = _cols[chunk].AsSpan(0, ck * ld);
+            Span<float> col = _cols[chunk].AsSpan(0, ckg * ld);
             Span<float> y = _ys[chunk].AsSpan(0, q * ld);
-            for (int s = 0; s < count; s++)
-            {
-                Im2Col.Forward(X.AsSpan().Slice((s0 + s) * InputVolume, InputVolume), col[(s * ov)..], g, ld);
-            }
 
             // Y_g = W_gg · col_g for each diagonal block (the whole W·col when there is one group).
-            int qg = q / _groups, ckg = ck / _groups;
             for (int grp = 0; grp < _groups; grp++)
             {
-                Gemm.Multiply(false, false, qg, ld, ckg, w[((grp * qg * ck) + (grp * ckg))..], ck, col[(grp * ckg * ld)..], ld,
+                for (int s = 0; s < count; s++)
+                {
+                    Im2Col.Forward(X.AsSpan().Slice(((s0 + s) * InputVolume) + (grp * xg), xg), col[(s * ov)..], gg, ld);
+                }
+
+                Gemm.Multiply(false, false, qg, ld, ckg, w[((grp * qg * ck) + (grp * ckg))..], ck, col, ld,
                     y[(grp * qg * ld)..], ld, accumulate: false);
             }
 
@@ -77,15 +79,16 @@ internal sealed class Im2ColEngine : ConvolutionEngine
     protected override void BackwardChunk(int chunk, int start, int end, Span<float> dw, Span<float> db)
     {
         var g = Geometry;
-        int q = OutChannels, ck = g.ColumnRows, ov = g.OutputVolume;
+        var gg = GroupGeometry;
+        int q = OutChannels, ck = g.ColumnRows, ov = g.OutputVolume, qg = q / _groups, ckg = ck / _groups, xg = gg.C * g.InputVolume;
         ReadOnlySpan<float> w = Weight.Value.AsSpan();
         for (int s0 = start; s0 < end; s0 += _group)
         {
             int count = Math.Min(_group, end - s0), ld = count * ov;
-            Span<float> col = _cols[chunk].AsSpan(0, ck * ld);
+            Span<float> col = _cols[chunk].AsSpan(0, ckg * ld);
             Span<float> dyCol = _ys[chunk].AsSpan(0, q * ld);
 
-            // Gather δ of the group as [Q, count·OV] and im2col the inputs side by side.
+            // Gather δ of the group as [Q, count·OV].
             for (int s = 0; s < count; s++)
             {
                 ReadOnlySpan<float> dys = Dy.AsSpan().Slice((s0 + s) * OutputVolume, OutputVolume);
@@ -93,13 +96,8 @@ internal sealed class Im2ColEngine : ConvolutionEngine
                 {
                     dys.Slice(j * ov, ov).CopyTo(dyCol.Slice((j * ld) + (s * ov), ov));
                 }
-
-                Im2Col.Forward(X.AsSpan().Slice((s0 + s) * InputVolume, InputVolume), col[(s * ov)..], g, ld);
             }
 
-            // ∂E/∂w_qp = Σ_n y_p *valid rot180(δ_q)  ⇔  dW += δ · colᵀ (one product over the whole group of samples,
-            // per diagonal block; the blocks off the diagonal stay zero)
-            int qg = q / _groups, ckg = ck / _groups;
             if (_groups > 1 && s0 == start)
             {
                 dw.Clear();
@@ -107,8 +105,28 @@ internal sealed class Im2ColEngine : ConvolutionEngine
 
             for (int grp = 0; grp < _groups; grp++)
             {
-                Gemm.Multiply(false, true, qg, ckg, ld, dyCol[(grp * qg * ld)..], ld, col[(grp * ckg * ld)..], ld,
+                // im2col of the block's input maps, side by side over the samples.
+                for (int s = 0; s < count; s++)
+                {
+                    Im2Col.Forward(X.AsSpan().Slice(((s0 + s) * InputVolume) + (grp * xg), xg), col[(s * ov)..], gg, ld);
+                }
+
+                // ∂E/∂w_qp = Σ_n y_p *valid rot180(δ_q)  ⇔  dW_gg += δ_g · col_gᵀ (one product over the group of
+                // samples; the blocks off the diagonal stay zero)
+                Gemm.Multiply(false, true, qg, ckg, ld, dyCol[(grp * qg * ld)..], ld, col, ld,
                     dw[((grp * qg * ck) + (grp * ckg))..], ck, accumulate: s0 > start);
+
+                // δ_p = Σ_q δ_q *full w_qp  ⇔  col(δx)_g = W_ggᵀ · δ_g, then col2im into the block's input maps
+                if (Dx is { } dx)
+                {
+                    Span<float> dcol = _dcols[chunk].AsSpan(0, ckg * ld);
+                    Gemm.Multiply(true, false, ckg, ld, qg, w[((grp * qg * ck) + (grp * ckg))..], ck, dyCol[(grp * qg * ld)..], ld,
+                        dcol, ld, accumulate: false);
+                    for (int s = 0; s < count; s++)
+                    {
+                        Im2Col.Backward(dcol[(s * ov)..], dx.AsSpan().Slice(((s0 + s) * InputVolume) + (grp * xg), xg), gg, ld);
+                    }
+                }
             }
 
             // ∂E/∂b_q = Σ_n Σ_i (δ_q)_i
@@ -116,24 +134,11 @@ internal sealed class Im2ColEngine : ConvolutionEngine
             {
                 db[j] += TensorPrimitives.Sum(dyCol.Slice(j * ld, ld));
             }
-
-            // δ_p = Σ_q δ_q *full w_qp  ⇔  col(δx) = Wᵀ · δ, then col2im per sample
-            if (Dx is { } dx)
-            {
-                Span<float> dcol = _dcols[chunk].AsSpan(0, ck * ld);
-                for (int grp = 0; grp < _groups; grp++)
-                {
-                    Gemm.Multiply(true, false, ckg, ld, qg, w[((grp * qg * ck) + (grp * ckg))..], ck, dyCol[(grp * qg * ld)..], ld,
-                        dcol[(grp * ckg * ld)..], ld, accumulate: false);
-                }
-
-                for (int s = 0; s < count; s++)
-                {
-                    Im2Col.Backward(dcol[(s * ov)..], dx.AsSpan().Slice((s0 + s) * InputVolume, InputVolume), g, ld);
-                }
-            }
         }
     }
+
+    /// <summary>The geometry of one diagonal block: the same convolution over C/G input maps.</summary>
+    private ConvGeometry GroupGeometry => Geometry with { C = Geometry.C / _groups };
 
     /// <summary>How many samples one GEMM covers: as many as fit in <see cref="MaxColumnFloats"/>, at most a chunk.</summary>
     private void Ensure(bool backward)
@@ -142,7 +147,7 @@ internal sealed class Im2ColEngine : ConvolutionEngine
         long perSample = Math.Max(1L, (long)g.ColumnRows * g.OutputVolume);
         int chunkSize = (Batch + ChunkCount - 1) / ChunkCount;
         _group = (int)Math.Clamp(MaxColumnFloats / perSample, 1, chunkSize);
-        int colLength = g.ColumnRows * g.OutputVolume * _group;
+        int colLength = g.ColumnRows / _groups * g.OutputVolume * _group;
         Grow(ref _cols, ChunkCount, colLength);
         Grow(ref _ys, ChunkCount, OutChannels * g.OutputVolume * _group);
         if (backward)
