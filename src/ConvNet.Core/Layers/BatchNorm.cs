@@ -21,7 +21,8 @@ namespace ConvNet.Layers;
 /// first sample's mean for spatial inputs, the first row's value for [N, C]: no cancellation), in float partial sums of
 /// at most 8 terms added into double, or entirely in double where float sums would overflow, underflow or lose digits
 /// (see BlockStatistics), each channel by one thread in a fixed order: the bits do not depend on the thread count.
-/// δx is formed from x̂ = (x − μ)/σ, so its float coefficients stay in range for any σ float can hold.
+/// δx is formed from x̂ = (x − μ)/σ, so its float coefficients stay in range for any σ float can hold; the forward's
+/// coefficient γ/σ is one float, so γ/σ beyond float's range (e.g. data below ~1e-38 with ε = 0) gives ±∞.
 /// γ and β are not weight-decayed. Inside a <see cref="Sequential"/> or a <see cref="Network"/> a BatchNorm directly
 /// followed by a <see cref="ReLU"/> runs as one fused pair: z = max(y, 0) is written in the pass that computes y (y is
 /// never stored), and the backward reads δz and recomputes the ReLU's mask [y ≥ 0] from x; the bits equal the two

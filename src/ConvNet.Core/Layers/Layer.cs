@@ -21,7 +21,7 @@ public abstract class Layer
 {
     private int[] _inputShape = [];
     private int[] _outputShape = [];
-    private int _forwardBatch = -1;
+    private int[]? _forwardShape;
     private int _degreeOfParallelism = Environment.ProcessorCount;
     private bool _training = true;
 
@@ -164,7 +164,8 @@ public abstract class Layer
 
     /// <summary>Forward pass over a mini-batch: y^(l) = f(y^(l−1)).</summary>
     /// <param name="input">y^(l−1), shape [N, …input].</param>
-    /// <param name="output">y^(l), shape [N, …output]; overwritten.</param>
+    /// <param name="output">y^(l), shape [N, …output]; overwritten. It must not share memory with the input.</param>
+    /// <exception cref="ArgumentException">A shape does not fit, or the output overlaps the input.</exception>
     public void Forward(Tensor input, Tensor output) => Forward(input, output, fusedReLU: false);
 
     /// <summary>
@@ -175,7 +176,8 @@ public abstract class Layer
     /// <param name="output">y^(l) as written by the last Forward.</param>
     /// <param name="outputGradient">δ^(l) = ∂E/∂y^(l), shape of output.</param>
     /// <param name="inputGradient">δ^(l−1) = ∂E/∂y^(l−1), shape of input; null to skip it (first layer).</param>
-    /// <exception cref="InvalidOperationException">Backward is called before a Forward with this batch.</exception>
+    /// <exception cref="InvalidOperationException">Backward is called before a Forward, or the last Forward had
+    /// another input shape (its caches belong to that shape).</exception>
     public void Backward(Tensor input, Tensor output, Tensor outputGradient, Tensor? inputGradient)
     {
         ValidateBackward(input, output, outputGradient, inputGradient);
@@ -248,6 +250,11 @@ public abstract class Layer
         ThrowHelper.NotNull(input, nameof(input));
         ThrowHelper.NotNull(output, nameof(output));
         ValidateBatch(input, output, nameof(output));
+        if (output.AsSpan().Overlaps(input.AsSpan()))
+        {
+            ThrowHelper.Argument(nameof(output), $"{Describe()}: the output must not share memory with the input.");
+        }
+
         if (fusedReLU)
         {
             ForwardReLUCore(input, output);
@@ -257,7 +264,11 @@ public abstract class Layer
             ForwardCore(input, output);
         }
 
-        _forwardBatch = input.Shape[0];
+        // The shape Backward must see (a copy only when it changes: no allocation per step).
+        if (_forwardShape is null || !input.HasShape(_forwardShape))
+        {
+            _forwardShape = input.Shape.ToArray();
+        }
     }
 
     private void ValidateBackward(Tensor input, Tensor output, Tensor outputGradient, Tensor? inputGradient)
@@ -265,9 +276,11 @@ public abstract class Layer
         ThrowHelper.NotNull(input, nameof(input));
         ThrowHelper.NotNull(output, nameof(output));
         ThrowHelper.NotNull(outputGradient, nameof(outputGradient));
-        if (_forwardBatch < 0 || input.Rank == 0 || input.Shape[0] != _forwardBatch)
+        if (_forwardShape is null || !input.HasShape(_forwardShape))
         {
-            ThrowHelper.InvalidOperation($"{Describe()}: Backward was called before Forward for this batch (batch size {input.Shape[0]}); run Forward first.");
+            // The caches of the last Forward (argmax, statistics, column buffers) belong to that input's shape.
+            string last = _forwardShape is null ? "none" : ThrowHelper.Shape(_forwardShape);
+            ThrowHelper.InvalidOperation($"{Describe()}: Backward was called before Forward for this batch (input {ThrowHelper.Shape(input.Shape)}, last Forward {last}); run Forward first.");
         }
 
         ValidateBatch(input, output, nameof(output));
