@@ -16,6 +16,7 @@ namespace ConvNet.Layers;
 public abstract class MaxPool : PoolingND
 {
     private int[] _argmax = [];
+    private int _outputs;
 
     /// <summary>Creates the layer.</summary>
     /// <param name="name">Type name.</param>
@@ -29,7 +30,7 @@ public abstract class MaxPool : PoolingND
     }
 
     /// <summary>The argmax of every output of the last Forward: a flat index inside the sample's input plane.</summary>
-    public ReadOnlySpan<int> ArgMax => _argmax;
+    public ReadOnlySpan<int> ArgMax => _argmax.AsSpan(0, _outputs);
 
     /// <inheritdoc />
     protected override void ForwardCore(Tensor input, Tensor output)
@@ -40,6 +41,7 @@ public abstract class MaxPool : PoolingND
             _argmax = new int[output.Length];
         }
 
+        _outputs = output.Length;
         RunPlanes(input, output, null, null, g);
     }
 

@@ -51,6 +51,16 @@ public class LayerCallContractTests
     }
 
     [Fact]
+    public void MaxPool_argmax_covers_only_the_last_forward()
+    {
+        var pool = new MaxPool2D(2);
+        pool.Forward(new Tensor(4, 1, 4, 4));
+        pool.ArgMax.Length.Should().Be(16);
+        pool.Forward(new Tensor(1, 1, 4, 4));
+        pool.ArgMax.Length.Should().Be(4, "the entries of the larger earlier batch are stale");
+    }
+
+    [Fact]
     public void A_matching_backward_still_runs()
     {
         var pool = new MaxPool2D(2);
