@@ -112,6 +112,50 @@ public class PointwiseConvTests
         Close(one.Db, implicitGemm.Db, 1e-4);
     }
 
+    [Theory]
+    [InlineData(37, 7, true)]
+    [InlineData(130, 3, false)]
+    public void Small_maps_side_by_side_match_the_double_reference_for_any_thread_count(int batch, int size, bool bias)
+    {
+        // Maps under 128 positions run the forward several samples per product (groups of up to 1,024 columns, the
+        // last group of a chunk shorter); checked against y = W·x + b in double and across thread counts.
+        var r = new Random(batch + size);
+        int cin = 16, cout = 24, p = size * size;
+        var x = Random(r, batch, cin, size, size);
+        float[]? first = null;
+        foreach (int threads in new[] { 1, 2, 5 })
+        {
+            var conv = new Conv2D(cin, cout, 1, useBias: bias, seed: 9) { DegreeOfParallelism = threads };
+            var y = conv.Forward(x);
+            conv.UsesPointwise.Should().BeTrue();
+            if (first is null)
+            {
+                first = y.ToArray();
+                ReadOnlySpan<float> w = conv.Weight.Value.AsSpan(), xs = x.AsSpan();
+                for (int s = 0; s < batch; s++)
+                {
+                    for (int q = 0; q < cout; q++)
+                    {
+                        for (int i = 0; i < p; i++)
+                        {
+                            double sum = bias ? conv.Bias!.Value.AsSpan()[q] : 0;
+                            for (int c = 0; c < cin; c++)
+                            {
+                                sum += (double)w[(q * cin) + c] * xs[(((s * cin) + c) * p) + i];
+                            }
+
+                            first[(((s * cout) + q) * p) + i].Should().BeApproximately((float)sum, 1e-5f, $"sample {s}, map {q}, position {i}");
+                        }
+                    }
+                }
+            }
+            else
+            {
+                y.ToArray().Should().Equal(first, $"{threads} threads");
+            }
+        }
+    }
+
     [Fact]
     public void Passes_the_gradient_checker()
     {
