@@ -101,15 +101,7 @@ internal sealed class PointwiseEngine(in ConvGeometry geometry, int outChannels,
                 Span<float> y = Y.AsSpan().Slice((s0 + s) * OutputVolume, OutputVolume);
                 for (int j = 0; j < q; j++)
                 {
-                    ReadOnlySpan<float> row = ys.Slice((j * ld) + (s * p), p);
-                    if (b.IsEmpty)
-                    {
-                        row.CopyTo(y.Slice(j * p, p));
-                    }
-                    else
-                    {
-                        TensorPrimitives.Add(row, b[j], y.Slice(j * p, p));
-                    }
+                    CopyRow(ys.Slice((j * ld) + (s * p), p), y.Slice(j * p, p), b, j);
                 }
             }
         }
