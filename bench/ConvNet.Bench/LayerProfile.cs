@@ -96,12 +96,17 @@ public static class LayerProfile
         }
     }
 
-    /// <summary>A few whole training steps first, so that every kernel runs JIT-optimized (tier 1) when measured.</summary>
+    /// <summary>
+    /// Whole training steps first, at least 4 and for at least 3 s, so that every kernel runs JIT-optimized (tier 1)
+    /// when measured: a small network's kernels are called only a few times per step, and 4 LeNet-5 steps left them
+    /// at tier 0 (the layer sums came out 4× the real step).
+    /// </summary>
     private static void Warm(ConvNet.Network net, int batch, int threads, Random random)
     {
         net.DegreeOfParallelism = threads;
         var x = Filled(random, [batch, .. net.InputShape]);
-        for (int i = 0; i < 4; i++)
+        var clock = Stopwatch.StartNew();
+        for (int i = 0; i < 4 || clock.Elapsed.TotalSeconds < 3; i++)
         {
             var y = net.Forward(x);
             net.Backward(Filled(random, y.Shape.ToArray()));
