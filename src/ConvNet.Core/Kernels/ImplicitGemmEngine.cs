@@ -143,12 +143,14 @@ internal class ImplicitGemmEngine : ConvolutionEngine
     private void EnsureBuffers(bool backward)
     {
         int chunks = ChunkCount;
-        Grow(ref _xpad, chunks, (_group * Plan.InputStride) + ImplicitGemm.Align);
+        // The tail: the last row's reads run up to a pitch past the planes (into the next row's zeros, which the last
+        // row of the last sample does not have) and the positions are rounded up to the alignment.
+        Grow(ref _xpad, chunks, (_group * Plan.InputStride) + ImplicitGemm.Align + Plan.Wp);
         Grow(ref _tmp, chunks, Math.Max(OutChannels * Plan.N, Geometry.C * Plan.N2));
         if (backward)
         {
             Grow(ref _dpad, chunks, _group * Plan.DeltaStride);
-            Grow(ref _epad, chunks, Plan.PaddedDeltaLength + ImplicitGemm.Align);
+            Grow(ref _epad, chunks, Plan.PaddedDeltaLength + ImplicitGemm.Align + Plan.We);
         }
     }
 }

@@ -6,11 +6,14 @@ namespace ConvNet.Kernels;
 
 /// <summary>
 /// The layout of a stride-1 convolution for <see cref="ImplicitGemm"/>. Forward and ∂E/∂W work on the input
-/// zero-padded to D′×H′×W′ = (OD + (KD−1)·dd) × (OH + (KH−1)·dh) × (OW + (KW−1)·dw), flattened with pitch W′; the
-/// output position (od, oh, ow) is flat index od·H′W′ + oh·W′ + ow, and row (c, kd, kh, kw) of the virtual column
-/// matrix starts at c·D′H′W′ + kd·dd·H′W′ + kh·dh·W′ + kw·dw. The local sensitivity δ_p = Σ_q δ_q *full w_qp is the
-/// same product over δ padded by (K−1)·d − P_before before and (K−1)·d − P_after after each dimension, with the
-/// kernel rotated and the channel roles swapped.
+/// zero-padded to D′×H′ rows of pitch W′, D′×H′ = (OD + (KD−1)·dd) × (OH + (KH−1)·dh); the output position
+/// (od, oh, ow) is flat index od·H′W′ + oh·W′ + ow, and row (c, kd, kh, kw) of the virtual column matrix starts at
+/// c·D′H′W′ + kd·dd·H′W′ + kh·dh·W′ + kw·dw. The local sensitivity δ_p = Σ_q δ_q *full w_qp is the same product over
+/// δ padded by (K−1)·d − P_before before and (K−1)·d − P_after after each dimension, with the kernel rotated and the
+/// channel roles swapped. A row's padding after its values is shared with the next row's padding before them: the
+/// pitch is W + P_before + max(0, P_after − P_before) rather than W + P_before + P_after, because a read that runs
+/// past the end of a row lands in the next row's leading zeros. Fewer padding positions are computed and dropped: a
+/// valid 5×5 over a 10×10 δ (LeNet's C3 δx) computes 14 × 14 positions instead of 14 × 18.
 /// </summary>
 internal sealed class ImplicitPlan
 {
@@ -21,7 +24,7 @@ internal sealed class ImplicitPlan
     {
         _g = g;
         _q = outChannels;
-        Wp = g.OW + ((g.KW - 1) * g.DW);
+        Wp = g.OW + ((g.KW - 1) * g.DW) - SharedColumns(g.PW, g.OW + ((g.KW - 1) * g.DW) - g.W - g.PW);
         int hp = g.OH + ((g.KH - 1) * g.DH);
         int dp = g.OD + ((g.KD - 1) * g.DD);
         HpWp = hp * Wp;
@@ -30,12 +33,13 @@ internal sealed class ImplicitPlan
         InputStride = g.C * Plane;
         DeltaStride = outChannels * N;
 
-        We = g.W + ((g.KW - 1) * g.DW);
+        int ebW = ((g.KW - 1) * g.DW) - g.PW;
+        We = g.W + ((g.KW - 1) * g.DW) - SharedColumns(ebW, g.W - g.OW + g.PW);
         HeWe = (g.H + ((g.KH - 1) * g.DH)) * We;
         PlaneE = (g.D + ((g.KD - 1) * g.DD)) * HeWe;
         EbD = ((g.KD - 1) * g.DD) - g.PD;
         EbH = ((g.KH - 1) * g.DH) - g.PH;
-        EbW = ((g.KW - 1) * g.DW) - g.PW;
+        EbW = ebW;
         N2 = RoundUp(((g.D - 1) * HeWe) + ((g.H - 1) * We) + g.W);
 
         Offsets = KernelOffsets(g.C, Plane, HpWp, Wp, g);
@@ -117,12 +121,13 @@ internal sealed class ImplicitPlan
         long planeE = (long)(g.D + ((g.KD - 1) * (long)g.DD)) * (g.H + ((g.KH - 1) * (long)g.DH)) * (g.W + ((g.KW - 1) * (long)g.DW));
         long limit = int.MaxValue - (4L * ImplicitGemm.Align);
         long channels = Math.Max(g.C, outChannels);
-        return channels * plane < limit && channels * planeE < limit && channels * Positions(g) < limit;
+        // One plane more than the channels: the buffers' tail (a pitch past the planes) fits too.
+        return (channels + 1) * plane < limit && (channels + 1) * planeE < limit && channels * Positions(g) < limit;
     }
 
     private static long Positions(in ConvGeometry g)
     {
-        long wp = g.OW + ((g.KW - 1) * g.DW), hp = g.OH + ((g.KH - 1) * g.DH);
+        long wp = g.OW + ((g.KW - 1) * g.DW) - SharedColumns(g.PW, g.OW + ((g.KW - 1) * g.DW) - g.W - g.PW), hp = g.OH + ((g.KH - 1) * g.DH);
         long last = ((g.OD - 1) * hp * wp) + ((g.OH - 1) * wp) + g.OW;
         return (last + ImplicitGemm.Align - 1) / ImplicitGemm.Align * ImplicitGemm.Align;
     }
@@ -239,6 +244,12 @@ internal sealed class ImplicitPlan
             }
         }
     }
+
+    /// <summary>
+    /// The padding columns a row can leave to the next row: min(before, after). A read past a row's end reaches at most
+    /// P_after columns beyond its values; the first min(P_before, P_after) of them are the next row's leading zeros.
+    /// </summary>
+    private static int SharedColumns(int before, int after) => Math.Max(0, Math.Min(before, after));
 
     private static int[] KernelOffsets(int channels, int plane, int hw, int pitch, in ConvGeometry g)
     {

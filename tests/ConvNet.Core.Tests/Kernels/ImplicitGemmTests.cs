@@ -35,6 +35,28 @@ public class ImplicitGemmTests
         }
     }
 
+    [Theory]
+    [InlineData(6, 16, 14, 5, 0, 0, 14, 14)] // LeNet C3, valid: forward pitch 14 (no padding); δ 4 + 10 (+4 shared), not 18
+    [InlineData(1, 6, 28, 5, 2, 2, 30, 30)] // LeNet C1, same: 2 + 28 (+2 shared), not 32, for x and for δ
+    [InlineData(16, 16, 7, 3, 1, 1, 8, 8)] // a 3×3 same convolution at 7²: pitch 8, not 9
+    [InlineData(2, 3, 9, 3, 2, 0, 11, 11)] // padding only before: no row has zeros to lend (δ: 0 before, 2 after)
+    [InlineData(2, 3, 9, 3, 0, 2, 11, 11)] // padding only after: the same (δ: 2 before, 0 after)
+    public void Rows_share_their_padding_with_the_next_row(int c, int q, int size, int k, int before, int after, int pitch,
+        int deltaPitch)
+    {
+        // A read past a row's end lands in the next row's leading zeros, so a row needs only max(before, after) zero
+        // columns, not both; the layer tests check the results of these layouts against the double formulas.
+        int o = size + before + after - k + 1;
+        var g = new ConvGeometry(c, 1, size, size, 1, k, k, 1, o, o, 1, 1, 1, 1, 1, 1, 0, before, before);
+        var plan = new ImplicitPlan(g, q);
+        plan.Wp.Should().Be(pitch);
+        plan.We.Should().Be(deltaPitch);
+        plan.N.Should().Be(RoundUp(((o - 1) * pitch) + o));
+        plan.N2.Should().Be(RoundUp(((size - 1) * deltaPitch) + size));
+    }
+
+    private static int RoundUp(int n) => (n + ImplicitGemm.Align - 1) / ImplicitGemm.Align * ImplicitGemm.Align;
+
     private static void CheckForward(Random rng, int m, int n, int k)
     {
         int lda = k + rng.Next(0, 3), ldy = n + rng.Next(0, 20);
