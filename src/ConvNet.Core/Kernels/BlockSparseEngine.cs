@@ -67,6 +67,9 @@ internal sealed class BlockSparseEngine : ImplicitGemmEngine
         }
     }
 
+    /// <summary>The block products are not split by rows (<see cref="MultiplyForward"/> is this engine's own).</summary>
+    protected override bool SplitsSample => false;
+
     protected override void MultiplyForward(ReadOnlySpan<float> xpad, Span<float> tmp)
     {
         if (_forward is not { } fb)

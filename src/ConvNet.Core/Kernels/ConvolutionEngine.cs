@@ -20,6 +20,7 @@ internal abstract class ConvolutionEngine
     private readonly ChunkWork _backward;
     private float[][] _dw = [];
     private float[][] _db = [];
+    private RowsWork? _rows;
 
     protected ConvolutionEngine(in ConvGeometry geometry, int outChannels, Parameter weight, Parameter? bias)
     {
@@ -59,13 +60,39 @@ internal abstract class ConvolutionEngine
 
     protected int ChunkCount { get; private set; }
 
+    /// <summary>
+    /// Threads the forward of one sample may use: the layer's degree of parallelism when the batch is a single sample
+    /// (there are no chunks to spread, so an engine may split the sample's own product), else 1.
+    /// </summary>
+    protected int SampleThreads { get; private set; } = 1;
+
+    /// <summary>The parts the last single-sample forward was split into (1: not split).</summary>
+    public int LastForwardParts { get; protected set; } = 1;
+
     /// <summary>y = conv(x) + b for the batch in <paramref name="x"/>.</summary>
     public void Forward(Tensor x, Tensor y, int degreeOfParallelism)
     {
         Begin(x);
         Y = y;
         PrepareForward();
-        WorkerPool.Run(_forward, ChunkCount, degreeOfParallelism);
+        if (ChunkCount == 1 && degreeOfParallelism > 1)
+        {
+            // Called here rather than through the pool (which would run it inline and keep it from splitting).
+            SampleThreads = degreeOfParallelism;
+            try
+            {
+                ForwardChunk(0, 0, 1);
+            }
+            finally
+            {
+                SampleThreads = 1;
+            }
+        }
+        else
+        {
+            WorkerPool.Run(_forward, ChunkCount, degreeOfParallelism);
+        }
+
         End();
     }
 
@@ -113,6 +140,26 @@ internal abstract class ConvolutionEngine
         {
             TensorPrimitives.Add(source, bias[q], row);
         }
+    }
+
+    /// <summary>Runs the <paramref name="parts"/> parts of one sample's forward (<see cref="ForwardRows"/>) on
+    /// <see cref="SampleThreads"/> threads.</summary>
+    protected void RunRows(int chunk, int sample, int parts)
+    {
+        _rows ??= new RowsWork(this);
+        _rows.Set(chunk, sample, parts);
+        WorkerPool.Run(_rows, parts, SampleThreads);
+    }
+
+    /// <summary>Part <paramref name="index"/> of a split sample's forward: output maps <see cref="PartRows"/> only.</summary>
+    protected virtual void ForwardRows(int chunk, int sample, int index, int parts) =>
+        throw new NotSupportedException("This engine does not split a sample.");
+
+    /// <summary>Maps [q0, q1) of part <paramref name="index"/> of <paramref name="parts"/>, in whole 4-row blocks.</summary>
+    protected (int Q0, int Q1) PartRows(int index, int parts)
+    {
+        int blocks = (OutChannels + 3) / 4;
+        return (Math.Min(OutChannels, blocks * index / parts * 4), Math.Min(OutChannels, blocks * (index + 1) / parts * 4));
     }
 
     protected static void Grow(ref float[] buffer, int length)
@@ -179,5 +226,15 @@ internal abstract class ConvolutionEngine
             db.Clear();
             engine.BackwardChunk(index, start, end, engine._dw[index].AsSpan(0, engine.Weight.Value.Length), db);
         }
+    }
+
+    /// <summary>The parts of one split sample's forward.</summary>
+    private sealed class RowsWork(ConvolutionEngine engine) : ParallelWork
+    {
+        private int _chunk, _sample, _parts;
+
+        public void Set(int chunk, int sample, int parts) => (_chunk, _sample, _parts) = (chunk, sample, parts);
+
+        public override void Execute(int index) => engine.ForwardRows(_chunk, _sample, index, _parts);
     }
 }

@@ -47,6 +47,17 @@ internal sealed class Im2ColEngine : ConvolutionEngine
         int q = OutChannels, ck = g.ColumnRows, ov = g.OutputVolume, qg = q / _groups, ckg = ck / _groups, xg = gg.C * g.InputVolume;
         ReadOnlySpan<float> w = Weight.Value.AsSpan();
         ReadOnlySpan<float> b = Bias is null ? default : Bias.Value.AsSpan();
+        int parts = SampleParts(end - start);
+        if (parts > 1)
+        {
+            // One sample, threads to spare: im2col once, then the product split by output maps (same bits).
+            Im2Col.Forward(X.AsSpan().Slice(start * InputVolume, InputVolume), _cols[chunk], g, ov);
+            LastForwardParts = parts;
+            RunRows(chunk, start, parts);
+            return;
+        }
+
+        LastForwardParts = 1;
         for (int s0 = start; s0 < end; s0 += _group)
         {
             int count = Math.Min(_group, end - s0), ld = count * ov;
@@ -73,6 +84,42 @@ internal sealed class Im2ColEngine : ConvolutionEngine
                     CopyRow(y.Slice((j * ld) + (s * ov), ov), dst.Slice(j * ov, ov), b, j);
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// Parts of one sample's forward: several only for a single sample of a dense table with threads to spare and a
+    /// product of at least 2^19 multiply-adds (ResNet-20's strided 3×3 layers at batch 1), in whole 4-row blocks.
+    /// </summary>
+    private int SampleParts(int samples)
+    {
+        var g = Geometry;
+        if (SampleThreads <= 1 || samples != 1 || _groups != 1 || (long)OutChannels * g.OutputVolume * g.ColumnRows < 1L << 19)
+        {
+            return 1;
+        }
+
+        return Math.Min(SampleThreads, OutChannels / 4);
+    }
+
+    /// <summary>One part of a split sample: rows [q0, q1) of Y = W·col, then those maps of y with b_q.</summary>
+    protected override void ForwardRows(int chunk, int sample, int index, int parts)
+    {
+        var (q0, q1) = PartRows(index, parts);
+        if (q1 <= q0)
+        {
+            return;
+        }
+
+        var g = Geometry;
+        int ck = g.ColumnRows, ov = g.OutputVolume;
+        Span<float> y = _ys[chunk];
+        Gemm.Multiply(false, false, q1 - q0, ov, ck, Weight.Value.AsSpan()[(q0 * ck)..], ck, _cols[chunk], ov, y[(q0 * ov)..], ov, accumulate: false);
+        ReadOnlySpan<float> b = Bias is null ? default : Bias.Value.AsSpan();
+        Span<float> dst = Y.AsSpan().Slice(sample * OutputVolume, OutputVolume);
+        for (int j = q0; j < q1; j++)
+        {
+            CopyRow(y.Slice(j * ov, ov), dst.Slice(j * ov, ov), b, j);
         }
     }
 

@@ -48,6 +48,10 @@ internal class ImplicitGemmEngine : ConvolutionEngine
         }
     }
 
+    /// <summary>Whether one sample's forward may be split by output maps over <see cref="ConvolutionEngine.SampleThreads"/>
+    /// (engines whose <see cref="MultiplyForward"/> is their own say no).</summary>
+    protected virtual bool SplitsSample => true;
+
     /// <summary>Implicit GEMM, one sample at a time: pad x, Y = W·(shifted x), drop the padding columns, add b_q.</summary>
     protected override void ForwardChunk(int chunk, int start, int end)
     {
@@ -57,9 +61,49 @@ internal class ImplicitGemmEngine : ConvolutionEngine
         for (int s = start; s < end; s++)
         {
             Plan.PadInput(X.AsSpan().Slice(s * InputVolume, InputVolume), xpad);
+            int parts = SampleParts();
+            LastForwardParts = parts;
+            if (parts > 1)
+            {
+                RunRows(chunk, s, parts);
+                continue;
+            }
+
             MultiplyForward(xpad, tmp);
-            Plan.GatherOutput(tmp, Plan.N, OutChannels, b, Y.AsSpan().Slice(s * OutputVolume, OutputVolume));
+            Plan.GatherOutput(tmp, Plan.N, 0, OutChannels, b, Y.AsSpan().Slice(s * OutputVolume, OutputVolume));
         }
+    }
+
+    /// <summary>
+    /// Parts of one sample's forward, each a range of output maps in whole 4-row blocks: several only for a single
+    /// sample with threads to spare and a product of at least 2^20 multiply-adds (ResNet-20's 3×3 layers at batch 1;
+    /// LeNet-5's are a third of that, where waking the second thread costs more than it saves). Every cell is summed
+    /// the same way whatever the rows around it, so the split gives the same bits.
+    /// </summary>
+    private int SampleParts()
+    {
+        if (SampleThreads <= 1 || !SplitsSample || (long)OutChannels * Plan.N * Geometry.ColumnRows < 1L << 20)
+        {
+            return 1;
+        }
+
+        return Math.Min(SampleThreads, OutChannels / 4);
+    }
+
+    /// <summary>One part of a split sample: tmp rows [q0, q1) = W rows [q0, q1)·(shifted xpad), then those maps of y.</summary>
+    protected override void ForwardRows(int chunk, int sample, int index, int parts)
+    {
+        var (q0, q1) = PartRows(index, parts);
+        if (q1 <= q0)
+        {
+            return;
+        }
+
+        int ck = Geometry.ColumnRows, n = Plan.N;
+        Span<float> tmp = _tmp[chunk];
+        ImplicitGemm.Forward(q1 - q0, n, ck, Weight.Value.AsSpan()[(q0 * ck)..], ck, Plan.Offsets, _xpad[chunk], tmp[(q0 * n)..], n);
+        ReadOnlySpan<float> b = Bias is null ? default : Bias.Value.AsSpan();
+        Plan.GatherOutput(tmp, n, q0, q1, b, Y.AsSpan().Slice(sample * OutputVolume, OutputVolume));
     }
 
     /// <summary>

@@ -175,12 +175,12 @@ internal sealed class ImplicitPlan
         }
     }
 
-    /// <summary>y[q, od, oh, ow] = tmp[q·ld + od·H′W′ + oh·W′ + ow] + b_q (the padding columns dropped).</summary>
-    public void GatherOutput(ReadOnlySpan<float> tmp, int ld, int q, ReadOnlySpan<float> bias, Span<float> y)
+    /// <summary>y[q, od, oh, ow] = tmp[q·ld + od·H′W′ + oh·W′ + ow] + b_q for maps [q0, q1) (the padding columns dropped).</summary>
+    public void GatherOutput(ReadOnlySpan<float> tmp, int ld, int q0, int q1, ReadOnlySpan<float> bias, Span<float> y)
     {
         var g = _g;
         int ov = g.OutputVolume;
-        for (int j = 0; j < q; j++)
+        for (int j = q0; j < q1; j++)
         {
             float b = bias.IsEmpty ? 0f : bias[j];
             for (int od = 0; od < g.OD; od++)

@@ -144,6 +144,9 @@ public abstract class ConvolutionND : Layer
     /// <summary>Whether the last pass ran the Winograd engine (tests and benchmarks).</summary>
     internal bool UsesWinograd => _engine is WinogradEngine;
 
+    /// <summary>The parts the last single-sample forward was split into over the layer's threads (1: not split).</summary>
+    internal int LastForwardParts => _engine?.LastForwardParts ?? 1;
+
     /// <summary>The fewest maps in and out for the Winograd engine (tests lower it to exercise small shapes).</summary>
     internal int WinogradMinimumChannels
     {

@@ -49,6 +49,34 @@ public class ConvThreadCountTests
         }
     }
 
+    [Theory]
+    [InlineData("implicit", 16, 16, 1, 28, 2)] // ResNet-20's 16-map 3×3 layer
+    [InlineData("implicit", 64, 64, 1, 7, 2)] // ... its 64-map one: the 7-wide map still has 2^20 multiply-adds
+    [InlineData("im2col", 16, 32, 2, 28, 2)] // ... and its strided 16 → 32
+    [InlineData("implicit", 6, 16, 1, 14, 1)] // LeNet's C3-sized product stays on one thread
+    public void One_sample_split_by_output_maps_gives_the_same_bits(string engine, int p, int q, int stride, int size, int parts)
+    {
+        // A batch of one has no chunks to spread over threads, so the forward splits the sample's product by maps.
+        int[]? y1 = null;
+        foreach (int threads in new[] { 1, 2, 3, 8 })
+        {
+            var conv = new Conv2D(p, q, stride == 1 && p == 6 ? 5 : 3, stride: stride, padding: p == 6 ? Padding.Valid : Padding.Same,
+                seed: 4)
+            { DegreeOfParallelism = threads, AllowWinograd = false };
+            TestTensors.Uniform(new Random(5), q).AsSpan().CopyTo(conv.Bias!.Value.AsSpan());
+            var y = conv.Forward(TestTensors.Uniform(new Random(22), 1, p, size, size));
+            conv.LastForwardParts.Should().Be(threads == 1 ? 1 : parts == 1 ? 1 : Math.Min(threads, q / 4), $"{engine}, {threads} threads");
+            conv.UsesPointwise.Should().BeFalse();
+            if (y1 is null)
+            {
+                y1 = Bits(y);
+                continue;
+            }
+
+            Bits(y).Should().Equal(y1, $"{engine} y, {threads} threads");
+        }
+    }
+
     private static Conv2D Build(string engine) => engine switch
     {
         "implicit" => new Conv2D(8, 12, 3, padding: Padding.Same, seed: 4) { AllowWinograd = false },
