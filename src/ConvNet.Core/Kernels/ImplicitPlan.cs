@@ -1,6 +1,4 @@
 using System;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 
 namespace ConvNet.Kernels;
 
@@ -168,7 +166,7 @@ internal sealed class ImplicitPlan
             {
                 for (int h = 0; h < g.H; h++)
                 {
-                    Copy(x.Slice((c * iv) + (((d * g.H) + h) * g.W), g.W),
+                    ShortRow.Copy(x.Slice((c * iv) + (((d * g.H) + h) * g.W), g.W),
                         dst.Slice((c * Plane) + ((d + g.PD) * HpWp) + ((h + g.PH) * Wp) + g.PW, g.W));
                 }
             }
@@ -187,7 +185,7 @@ internal sealed class ImplicitPlan
             {
                 for (int oh = 0; oh < g.OH; oh++)
                 {
-                    AddBias(tmp.Slice((j * ld) + (od * HpWp) + (oh * Wp), g.OW), b, y.Slice((j * ov) + (((od * g.OH) + oh) * g.OW), g.OW));
+                    ShortRow.Add(tmp.Slice((j * ld) + (od * HpWp) + (oh * Wp), g.OW), b, y.Slice((j * ov) + (((od * g.OH) + oh) * g.OW), g.OW));
                 }
             }
         }
@@ -204,7 +202,7 @@ internal sealed class ImplicitPlan
             {
                 for (int oh = 0; oh < g.OH; oh++)
                 {
-                    Copy(dy.Slice((j * ov) + (((od * g.OH) + oh) * g.OW), g.OW), dst.Slice((j * N) + (od * HpWp) + (oh * Wp), g.OW));
+                    ShortRow.Copy(dy.Slice((j * ov) + (((od * g.OH) + oh) * g.OW), g.OW), dst.Slice((j * N) + (od * HpWp) + (oh * Wp), g.OW));
                 }
             }
         }
@@ -221,7 +219,7 @@ internal sealed class ImplicitPlan
             {
                 for (int oh = 0; oh < g.OH; oh++)
                 {
-                    Copy(dy.Slice((j * ov) + (((od * g.OH) + oh) * g.OW), g.OW),
+                    ShortRow.Copy(dy.Slice((j * ov) + (((od * g.OH) + oh) * g.OW), g.OW),
                         dst.Slice((j * PlaneE) + ((od + EbD) * HeWe) + ((oh + EbH) * We) + EbW, g.OW));
                 }
             }
@@ -239,7 +237,7 @@ internal sealed class ImplicitPlan
             {
                 for (int h = 0; h < g.H; h++)
                 {
-                    Copy(tmp.Slice((p * N2) + (d * HeWe) + (h * We), g.W), dx.Slice((p * iv) + (((d * g.H) + h) * g.W), g.W));
+                    ShortRow.Copy(tmp.Slice((p * N2) + (d * HeWe) + (h * We), g.W), dx.Slice((p * iv) + (((d * g.H) + h) * g.W), g.W));
                 }
             }
         }
@@ -273,38 +271,4 @@ internal sealed class ImplicitPlan
     }
 
     private static int RoundUp(int n) => (n + ImplicitGemm.Align - 1) / ImplicitGemm.Align * ImplicitGemm.Align;
-
-    /// <summary>Short runs (rows of small maps) element by element, which beats the call overhead of CopyTo.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Copy(ReadOnlySpan<float> src, Span<float> dst)
-    {
-        if (src.Length > 32)
-        {
-            src.CopyTo(dst);
-            return;
-        }
-
-        ref float s = ref MemoryMarshal.GetReference(src);
-        ref float d = ref MemoryMarshal.GetReference(dst);
-        for (int i = 0; i < src.Length; i++)
-        {
-            Unsafe.Add(ref d, i) = Unsafe.Add(ref s, i);
-        }
-    }
-
-    private static void AddBias(ReadOnlySpan<float> src, float b, Span<float> dst)
-    {
-        if (src.Length > 32)
-        {
-            System.Numerics.Tensors.TensorPrimitives.Add(src, b, dst);
-            return;
-        }
-
-        ref float s = ref MemoryMarshal.GetReference(src);
-        ref float d = ref MemoryMarshal.GetReference(dst);
-        for (int i = 0; i < src.Length; i++)
-        {
-            Unsafe.Add(ref d, i) = Unsafe.Add(ref s, i) + b;
-        }
-    }
 }
