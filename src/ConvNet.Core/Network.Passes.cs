@@ -171,13 +171,14 @@ public sealed partial class Network
             SetLayerModes(false);
         }
 
+        SetPredicting(true);
         try
         {
             int n = input.Shape[0];
             if (n <= PredictChunk)
             {
                 var ws = Prepare(input);
-                RunForward(ws, input);
+                RunForward(ws, input, predicting: true);
                 ws.Activations[^1].AsSpan().CopyTo(output.AsSpan());
                 return;
             }
@@ -187,12 +188,13 @@ public sealed partial class Network
                 int count = Math.Min(PredictChunk, n - start);
                 var x = input.Slice(start, count);
                 var ws = Prepare(x);
-                RunForward(ws, x);
+                RunForward(ws, x, predicting: true);
                 ws.Activations[^1].AsSpan().CopyTo(output.Slice(start, count).AsSpan());
             }
         }
         finally
         {
+            SetPredicting(false);
             if (training)
             {
                 SetLayerModes(true);
@@ -218,22 +220,18 @@ public sealed partial class Network
         }
     }
 
-    private void RunForward(Workspace ws, Tensor input, CancellationToken token = default)
+    private void RunForward(Workspace ws, Tensor input, CancellationToken token = default, bool predicting = false)
     {
         Tensor x = input;
         for (int l = 0; l < _layers.Count; l++)
         {
             token.ThrowIfCancellationRequested();
-            if (Layer.FusesWithNext(_layers, l))
-            {
-                // BatchNorm → ReLU in one pass; y^(l) is not written (Sequential does the same).
-                _layers[l].ForwardReLU(x, ws.Activations[++l]);
-            }
-            else
-            {
-                _layers[l].Forward(x, ws.Activations[l]);
-            }
 
+            // BatchNorm → ReLU in one pass, and in a prediction convolution → BatchNorm (→ ReLU): the outputs in
+            // between are not written (Sequential does the same).
+            int run = Layer.ForwardRunLength(_layers, l, predicting);
+            Layer.ForwardRun(_layers, l, run, x, ws.Activations[l + run - 1]);
+            l += run - 1;
             x = ws.Activations[l];
         }
     }

@@ -280,6 +280,14 @@ public sealed partial class Network
         return sb.ToString();
     }
 
+    private void SetPredicting(bool predicting)
+    {
+        for (int i = 0; i < _layers.Count; i++)
+        {
+            _layers[i].SetPredicting(predicting);
+        }
+    }
+
     private void SetLayerModes(bool training)
     {
         foreach (var l in _layers)

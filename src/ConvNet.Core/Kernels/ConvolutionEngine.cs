@@ -66,6 +66,9 @@ internal abstract class ConvolutionEngine
     /// </summary>
     protected int SampleThreads { get; private set; } = 1;
 
+    /// <summary>An inference BatchNorm (+ ReLU) applied to each output sample as the engine finishes it (null: none).</summary>
+    public OutputAffine? Post { get; set; }
+
     /// <summary>The parts the last single-sample forward was split into (1: not split).</summary>
     public int LastForwardParts { get; protected set; } = 1;
 
@@ -141,6 +144,10 @@ internal abstract class ConvolutionEngine
             TensorPrimitives.Add(source, bias[q], row);
         }
     }
+
+    /// <summary>Every engine calls this once it has written maps [q0, q1) of output sample <paramref name="sample"/>.</summary>
+    protected void FinishSample(int sample, int q0, int q1) =>
+        Post?.Apply(Y.AsSpan().Slice(sample * OutputVolume, OutputVolume), Geometry.OutputVolume, q0, q1);
 
     /// <summary>Runs the <paramref name="parts"/> parts of one sample's forward (<see cref="ForwardRows"/>) on
     /// <see cref="SampleThreads"/> threads.</summary>

@@ -83,6 +83,8 @@ internal sealed class Im2ColEngine : ConvolutionEngine
                 {
                     CopyRow(y.Slice((j * ld) + (s * ov), ov), dst.Slice(j * ov, ov), b, j);
                 }
+
+                FinishSample(s0 + s, 0, q);
             }
         }
     }
@@ -121,6 +123,8 @@ internal sealed class Im2ColEngine : ConvolutionEngine
         {
             CopyRow(y.Slice(j * ov, ov), dst.Slice(j * ov, ov), b, j);
         }
+
+        FinishSample(sample, q0, q1);
     }
 
     protected override void BackwardChunk(int chunk, int start, int end, Span<float> dw, Span<float> db)

@@ -71,6 +71,7 @@ internal class ImplicitGemmEngine : ConvolutionEngine
 
             MultiplyForward(xpad, tmp);
             Plan.GatherOutput(tmp, Plan.N, 0, OutChannels, b, Y.AsSpan().Slice(s * OutputVolume, OutputVolume));
+            FinishSample(s, 0, OutChannels);
         }
     }
 
@@ -104,6 +105,7 @@ internal class ImplicitGemmEngine : ConvolutionEngine
         ImplicitGemm.Forward(q1 - q0, n, ck, Weight.Value.AsSpan()[(q0 * ck)..], ck, Plan.Offsets, _xpad[chunk], tmp[(q0 * n)..], n);
         ReadOnlySpan<float> b = Bias is null ? default : Bias.Value.AsSpan();
         Plan.GatherOutput(tmp, n, q0, q1, b, Y.AsSpan().Slice(sample * OutputVolume, OutputVolume));
+        FinishSample(sample, q0, q1);
     }
 
     /// <summary>

@@ -73,6 +73,8 @@ internal sealed class PointwiseEngine(in ConvGeometry geometry, int outChannels,
                     TensorPrimitives.Add(row, b[j], row);
                 }
             }
+
+            FinishSample(s, 0, q);
         }
     }
 
@@ -103,6 +105,8 @@ internal sealed class PointwiseEngine(in ConvGeometry geometry, int outChannels,
                 {
                     CopyRow(ys.Slice((j * ld) + (s * p), p), y.Slice(j * p, p), b, j);
                 }
+
+                FinishSample(s0 + s, 0, q);
             }
         }
     }

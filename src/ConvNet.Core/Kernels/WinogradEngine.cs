@@ -62,6 +62,7 @@ internal sealed class WinogradEngine : ImplicitGemmEngine
         for (int s = start; s < end; s++)
         {
             _forward.Run(X.AsSpan().Slice(s * InputVolume, InputVolume), _u, b, _eo[chunk], _v[chunk], _m[chunk], Y.AsSpan().Slice(s * OutputVolume, OutputVolume));
+            FinishSample(s, 0, OutChannels);
         }
     }
 

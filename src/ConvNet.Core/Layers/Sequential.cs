@@ -54,7 +54,8 @@ public sealed class Sequential : Block
 
     /// <inheritdoc />
     /// <remarks>A layer that absorbs a following ReLU (BatchNorm) runs the pair in one pass and the activation between
-    /// them is never written; the results are the same bits as the two layers one after the other.</remarks>
+    /// them is never written; during a prediction a convolution also applies the inference BatchNorm (and ReLU) after
+    /// it. The results are the same bits as the layers one after the other.</remarks>
     protected override void ForwardCore(Tensor input, Tensor output)
     {
         var acts = Activations(input);
@@ -62,18 +63,10 @@ public sealed class Sequential : Block
         Tensor x = input;
         for (int i = 0; i < children.Count; i++)
         {
-            bool fused = Layer.FusesWithNext(children, i);
-            int last = fused ? i + 1 : i;
+            int run = Layer.ForwardRunLength(children, i, Predicting);
+            int last = i + run - 1;
             var y = last == children.Count - 1 ? output : acts[last];
-            if (fused)
-            {
-                children[i].ForwardReLU(x, y);
-            }
-            else
-            {
-                children[i].Forward(x, y);
-            }
-
+            Layer.ForwardRun(children, i, run, x, y);
             x = y;
             i = last;
         }
