@@ -29,7 +29,7 @@ namespace ConvNet.Layers;
 /// layers run one after the other. The buffers are float tensors; num_batches_tracked (PyTorch's int64) counts exactly
 /// up to 2^24 batches.</para>
 /// </remarks>
-public abstract class BatchNorm : Layer, IRangeKernel
+public abstract partial class BatchNorm : Layer, IRangeKernel
 {
     private readonly Parameter[] _parameters;
     private readonly StateBuffer[] _buffers;
@@ -326,38 +326,6 @@ public abstract class BatchNorm : Layer, IRangeKernel
                 int o = i * Channels;
                 ChannelStatistics.Affine<TGate>(x[(o + c0)..(o + c1)], _shift.AsSpan(c0..c1), _scale.AsSpan(c0..c1), _offset.AsSpan(c0..c1), y[(o + c0)..(o + c1)]);
             }
-        }
-    }
-
-    /// <summary>y = γ x̂ + β = a (x − μ_f) + [β + a (μ_f − μ)] with a = γ/σ and μ_f = μ rounded to float (an exact shift
-    /// correction): the float coefficients (μ_f, a, offset) of channel c's affine map.</summary>
-    private (float Shift, float Scale, float Offset) Coefficients(int c, double mean, double invStd)
-    {
-        double a = (Weight is null ? 1.0 : Weight.Value.AsSpan()[c]) * invStd;
-        float shiftF = (float)mean;
-        return (shiftF, (float)a, (float)((Bias is null ? 0.0 : Bias.Value.AsSpan()[c]) + (a * (shiftF - mean))));
-    }
-
-    /// <summary>Whether an inference pass of this layer is a fixed per-channel affine map (inference mode with running
-    /// statistics), which a convolution before it can apply in its own output pass.</summary>
-    internal bool IsFixedAffine => !IsTraining && TrackRunningStats;
-
-    /// <summary>Whether a sample of rank 1 + <paramref name="spatialRank"/> ([C, spatial…]) fits this layer.</summary>
-    internal bool SpatialRankFits(int spatialRank) => 1 + spatialRank >= _minRank && 1 + spatialRank <= _maxRank;
-
-    /// <summary>The inference pass's coefficients for every channel (only when <see cref="IsFixedAffine"/>): the same
-    /// values the layer's own inference forward uses.</summary>
-    internal void FixedAffine(OutputAffine target)
-    {
-        if (!IsFixedAffine)
-        {
-            ThrowHelper.InvalidOperation($"{Describe()}: only an inference-mode BatchNorm with running statistics is a fixed affine map.");
-        }
-
-        ReadOnlySpan<float> rm = RunningMean!.Value.AsSpan(), rv = RunningVar!.Value.AsSpan();
-        for (int c = 0; c < Channels; c++)
-        {
-            (target.Shift[c], target.Scale[c], target.Offset[c]) = Coefficients(c, rm[c], 1 / Math.Sqrt(rv[c] + Epsilon));
         }
     }
 

@@ -21,15 +21,13 @@ namespace ConvNet.Layers;
 /// when the connection table skips enough maps; a stride uses im2col + GEMM and col2im. Results do not depend on the
 /// thread count.
 /// </summary>
-public abstract class ConvolutionND : Layer
+public abstract partial class ConvolutionND : Layer
 {
     private readonly int[] _kernel;
     private readonly int[] _stride;
     private readonly int[] _dilation;
     private readonly Parameter[] _parameters;
     private ConvolutionEngine? _engine;
-    private OutputAffine? _affine;
-    private OutputAffine? _post;
     private bool _allowImplicitGemm = true;
     private bool _allowWinograd = true;
     private bool _allowPointwise = true;
@@ -299,33 +297,6 @@ public abstract class ConvolutionND : Layer
             engine.Post = null;
         }
     }
-
-    /// <summary>
-    /// The prediction-only run convolution → inference BatchNorm (→ ReLU): <paramref name="output"/> = the normalization's
-    /// output (z after the ReLU), each sample normalized as soon as the engine has written it, by the same kernel and
-    /// coefficients as the BatchNorm layer's own pass (the same bits); the convolution's own output is never stored.
-    /// </summary>
-    internal void ForwardNormalized(Tensor input, Tensor output, BatchNorm norm, bool relu)
-    {
-        var post = _affine ??= new OutputAffine(OutChannels);
-        norm.FixedAffine(post);
-        post.ReLU = relu;
-        _post = post;
-        try
-        {
-            Forward(input, output);
-        }
-        finally
-        {
-            _post = null;
-        }
-    }
-
-    /// <summary>Whether the last forward also applied a following BatchNorm (tests).</summary>
-    internal bool LastForwardNormalized { get; private set; }
-
-    /// <summary>Whether a BatchNorm can be applied in this convolution's output pass: one of the same channel count.</summary>
-    internal bool CanApply(BatchNorm norm) => norm.IsFixedAffine && norm.Channels == OutChannels && norm.SpatialRankFits(SpatialRank);
 
     /// <summary>
     /// ∂E/∂w_qp = Σ_n y_p *valid rot180(δ_q) (zero where M_q leaves p out), ∂E/∂b_q = Σ_n Σ_i (δ_q)_i, and

@@ -17,7 +17,7 @@ namespace ConvNet.Layers;
 /// override <see cref="WriteConfig"/> and register a factory with <see cref="Serialization.LayerRegistry"/>.
 /// A layer has one owner (a network or a container) and is not thread-safe.
 /// </remarks>
-public abstract class Layer
+public abstract partial class Layer
 {
     private int[] _inputShape = [];
     private int[] _outputShape = [];
@@ -294,61 +294,6 @@ public abstract class Layer
             ThrowHelper.Argument(nameof(inputGradient), $"{Describe()}: δ^(l−1) must have the input's shape {ThrowHelper.Shape(input.Shape)}; actual {ThrowHelper.Shape(inputGradient.Shape)}.");
         }
     }
-
-    /// <summary>
-    /// Whether the current forward belongs to a <see cref="Network.Predict(Tensor)"/> (set on the whole tree for its
-    /// duration): no Backward can follow, so containers may also run layers whose intermediate output a Backward would
-    /// need as one (a convolution with the inference BatchNorm after it).
-    /// </summary>
-    internal bool Predicting { get; private set; }
-
-    /// <summary>Sets <see cref="Predicting"/> for this layer and every child.</summary>
-    internal void SetPredicting(bool predicting)
-    {
-        Predicting = predicting;
-        var children = Children;
-        for (int i = 0; i < children.Count; i++)
-        {
-            children[i].SetPredicting(predicting);
-        }
-    }
-
-    /// <summary>
-    /// How many layers from <paramref name="layers"/>[i] a container's forward runs as one: 3 or 2 for a convolution
-    /// followed by an inference BatchNorm (and a ReLU) during a prediction, 2 for a layer that absorbs the ReLU after it,
-    /// else 1. <see cref="ForwardRun"/> runs them; the outputs in between are never written.
-    /// </summary>
-    internal static int ForwardRunLength(IReadOnlyList<Layer> layers, int i, bool predicting)
-    {
-        if (predicting && i + 1 < layers.Count && layers[i] is ConvolutionND conv && layers[i + 1] is BatchNorm norm && conv.CanApply(norm))
-        {
-            return i + 2 < layers.Count && layers[i + 2] is ReLU ? 3 : 2;
-        }
-
-        return FusesWithNext(layers, i) ? 2 : 1;
-    }
-
-    /// <summary>Runs the <paramref name="length"/> layers from <paramref name="layers"/>[i] (see <see cref="ForwardRunLength"/>)
-    /// from <paramref name="input"/> into <paramref name="output"/>, the last one's output.</summary>
-    internal static void ForwardRun(IReadOnlyList<Layer> layers, int i, int length, Tensor input, Tensor output)
-    {
-        if (length == 1)
-        {
-            layers[i].Forward(input, output);
-        }
-        else if (layers[i] is ConvolutionND conv && layers[i + 1] is BatchNorm norm)
-        {
-            conv.ForwardNormalized(input, output, norm, relu: length == 3);
-        }
-        else
-        {
-            layers[i].ForwardReLU(input, output);
-        }
-    }
-
-    /// <summary>Whether <paramref name="layers"/>[i] absorbs the ReLU at [i + 1] (a container's fused pair).</summary>
-    internal static bool FusesWithNext(IReadOnlyList<Layer> layers, int i) =>
-        i + 1 < layers.Count && layers[i + 1] is ReLU && layers[i].AbsorbsReLU;
 
     /// <summary>Makes <paramref name="owner"/> the one owner of this layer.</summary>
     /// <param name="owner">The network or container.</param>
