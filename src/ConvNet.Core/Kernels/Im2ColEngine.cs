@@ -101,7 +101,7 @@ internal sealed class Im2ColEngine : ConvolutionEngine
             return 1;
         }
 
-        return Math.Min(SampleThreads, OutChannels / 4);
+        return Math.Max(1, Math.Min(SampleThreads, OutChannels / 4));
     }
 
     /// <summary>One part of a split sample: rows [q0, q1) of Y = W·col, then those maps of y with b_q.</summary>

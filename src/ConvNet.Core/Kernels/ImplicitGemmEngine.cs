@@ -88,7 +88,7 @@ internal class ImplicitGemmEngine : ConvolutionEngine
             return 1;
         }
 
-        return Math.Min(SampleThreads, OutChannels / 4);
+        return Math.Max(1, Math.Min(SampleThreads, OutChannels / 4));
     }
 
     /// <summary>One part of a split sample: tmp rows [q0, q1) = W rows [q0, q1)·(shifted xpad), then those maps of y.</summary>
@@ -120,6 +120,12 @@ internal class ImplicitGemmEngine : ConvolutionEngine
         for (int s0 = start; s0 < end; s0 += _group)
         {
             int count = Math.Min(_group, end - s0);
+            // The last sample's positions, rounded up to the alignment, read a little past it into the next slot (the
+            // buffer may hold more slots than this group: it never shrinks), where an earlier batch's input may still
+            // lie: times δ = 0 that is 0, unless it was ±∞ or NaN. A few floats, cleared every group.
+            int after = count * Plan.InputStride;
+            xpad.Slice(after, Math.Min(ImplicitGemm.Align + Plan.Wp, xpad.Length - after)).Clear();
+
             for (int s = 0; s < count; s++)
             {
                 Plan.PadInput(X.AsSpan().Slice((s0 + s) * InputVolume, InputVolume), xpad[(s * Plan.InputStride)..]);

@@ -100,6 +100,26 @@ public class ConvFastPathTests
     }
 
     [Fact]
+    public void An_earlier_batch_of_infinities_does_not_reach_a_later_weight_gradient()
+    {
+        // The ∂E/∂W pass stacks samples in one padded buffer; a short group's last sample reads a little past itself
+        // (positions rounded up to the vector alignment, times δ = 0). A buffer slot that still held an earlier
+        // batch's ±∞ turned those products into NaN (found by a review).
+        var conv = new Conv1D(1, 1, 3, 1, Padding.Explicit((0, 0))) { DegreeOfParallelism = 1 };
+        var big = new Tensor(16, 1, 30);
+        big.AsSpan().Fill(float.PositiveInfinity);
+        var yb = conv.Forward(big);
+        conv.Backward(big, yb, TestTensors.Uniform(new Random(2), yb.Shape.ToArray()));
+        var x = TestTensors.Uniform(new Random(3), 1, 1, 30);
+        var y = conv.Forward(x);
+        var dy = TestTensors.Uniform(new Random(4), y.Shape.ToArray());
+        conv.Backward(x, y, dy);
+        var spec = new ConvReference.Spec(1, 1, 1, [1, 1, 30], [1, 1, 3], [1, 1, 1], [1, 1, 1], [0, 0, 0], [0, 0, 0], new bool[,] { { true } });
+        var r = ConvReference.Run(spec, x.ToArray(), conv.Weight.Value.ToArray(), conv.Bias!.Value.ToArray(), dy.ToArray());
+        Assertions.ShouldMatch(conv.Weight.Gradient.AsSpan(), r.Dw, 1e-4 * Math.Max(1, r.Dw.Max(Math.Abs)), "dw after a batch of ∞");
+    }
+
+    [Fact]
     public void Results_are_bit_identical_for_one_and_two_threads()
     {
         var rng = new Random(11);

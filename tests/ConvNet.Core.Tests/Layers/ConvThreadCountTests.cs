@@ -54,6 +54,7 @@ public class ConvThreadCountTests
     [InlineData("implicit", 64, 64, 1, 7, 2)] // ... its 64-map one: the 7-wide map still has 2^20 multiply-adds
     [InlineData("im2col", 16, 32, 2, 28, 2)] // ... and its strided 16 → 32
     [InlineData("implicit", 6, 16, 1, 14, 1)] // LeNet's C3-sized product stays on one thread
+    [InlineData("implicit", 64, 2, 1, 64, 1)] // fewer than 4 maps: one 4-row block, nothing to split
     public void One_sample_split_by_output_maps_gives_the_same_bits(string engine, int p, int q, int stride, int size, int parts)
     {
         // A batch of one has no chunks to spread over threads, so the forward splits the sample's product by maps.
@@ -65,7 +66,7 @@ public class ConvThreadCountTests
             { DegreeOfParallelism = threads, AllowWinograd = false };
             TestTensors.Uniform(new Random(5), q).AsSpan().CopyTo(conv.Bias!.Value.AsSpan());
             var y = conv.Forward(TestTensors.Uniform(new Random(22), 1, p, size, size));
-            conv.LastForwardParts.Should().Be(threads == 1 ? 1 : parts == 1 ? 1 : Math.Min(threads, q / 4), $"{engine}, {threads} threads");
+            conv.LastForwardParts.Should().Be(threads == 1 || parts == 1 ? 1 : Math.Min(threads, q / 4), $"{engine}, {threads} threads");
             conv.UsesPointwise.Should().BeFalse();
             if (y1 is null)
             {
