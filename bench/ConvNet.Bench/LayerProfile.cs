@@ -14,8 +14,8 @@ namespace ConvNet.Bench;
 /// Every leaf layer of the model (inside Sequential and Residual blocks too) runs alone at its own shape in training
 /// mode on random data: Forward, Backward with δx, and Backward without δx (∂E/∂W only); the best of 3 rounds of 5
 /// calls each, after a few whole training steps (so the kernels are JIT-optimized). A BatchNorm → ReLU pair, which the
-/// containers fuse, is measured as the fused pair. The sum over the layers is a step without the residual additions,
-/// the loss and the optimizer. A stopwatch harness, not BenchmarkDotNet: it reads shares, the benchmarks read speeds.
+/// containers fuse, is measured as the fused pair. The sum over the layers is a step without the residual additions
+/// (and the ReLUs fused with them), the loss and the optimizer. A stopwatch harness, not BenchmarkDotNet: it reads shares, the benchmarks read speeds.
 /// </summary>
 public static class LayerProfile
 {
@@ -82,6 +82,15 @@ public static class LayerProfile
     {
         for (int i = 0; i < layers.Count; i++)
         {
+            if (Layer.FusesWithNext(layers, i) && layers[i].Children.Count > 0)
+            {
+                // A residual block with the ReLU after it (fused with its sum, not measured): its layers one by one.
+                Walk(layers[i], shape, batch, threads, random, rows);
+                shape = layers[i].GetOutputShape(shape);
+                i++;
+                continue;
+            }
+
             if (Layer.FusesWithNext(layers, i))
             {
                 Measure(layers[i], shape, batch, threads, random, rows, fusedReLU: true);

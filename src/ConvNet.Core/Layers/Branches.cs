@@ -15,6 +15,7 @@ public abstract class Branches : Block
     private readonly BatchTensors _outputs = new();
     private readonly BatchTensors _deltas = new();
     private readonly BatchTensors _scratch = new();
+    private readonly BatchTensors _merged = new();
     private readonly Tensor?[] _branchOut;
     private readonly Tensor?[] _branchDelta;
     private int[] _shapesFor = [-1];
@@ -61,6 +62,17 @@ public abstract class Branches : Block
     /// <inheritdoc />
     protected override void ForwardCore(Tensor input, Tensor output)
     {
+        LastPassFused = false;
+        Merge(ForwardBranches(input), output);
+    }
+
+    /// <summary>Whether the last forward or backward ran fused with the ReLU after it (<see cref="Residual"/>; tests: the
+    /// bits are the same).</summary>
+    internal bool LastPassFused { get; private protected set; }
+
+    /// <summary>Runs every branch on <paramref name="input"/>; returns their outputs (x itself for an <see cref="Identity"/>).</summary>
+    private protected ReadOnlySpan<Tensor?> ForwardBranches(Tensor input)
+    {
         var outs = Outputs(input);
         for (int b = 0; b < Children.Count; b++)
         {
@@ -75,7 +87,17 @@ public abstract class Branches : Block
             }
         }
 
-        Merge(_branchOut, output);
+        return _branchOut;
+    }
+
+    /// <summary>Branch <paramref name="index"/>'s output from the last forward over <paramref name="input"/>.</summary>
+    private protected Tensor BranchOutput(int index, Tensor input) => Children[index] is Identity ? input : Outputs(input)[index];
+
+    /// <summary>A tensor of the block's output shape for <paramref name="input"/>'s batch (scratch for a subclass's backward).</summary>
+    private protected Tensor MergedScratch(Tensor input)
+    {
+        Outputs(input);
+        return _merged.For(input.Shape[0])[0];
     }
 
     /// <inheritdoc />
@@ -143,6 +165,7 @@ public abstract class Branches : Block
             _outputs.SetShapes(shapes);
             _deltas.SetShapes(shapes);
             _scratch.SetShapes([sample.ToArray()]);
+            _merged.SetShapes([MergeShape(shapes)]);
             _shapesFor = sample.ToArray();
             _sampleLengths = new int[shapes.Length];
             for (int b = 0; b < shapes.Length; b++)

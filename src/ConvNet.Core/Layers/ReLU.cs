@@ -58,7 +58,7 @@ public sealed class ReLU : Layer, IElementwiseKernel
     }
 
     /// <summary>δ^(l−1) = δ^(l) ⊙ [x ≥ 0] over equal-length spans (NaN inputs compare false and pass no gradient).</summary>
-    private static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx)
+    internal static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx)
     {
         if (x.Length != dx.Length || dy.Length != dx.Length)
         {

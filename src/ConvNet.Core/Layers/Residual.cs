@@ -46,4 +46,26 @@ public sealed class Residual : Branches
 
     /// <inheritdoc />
     protected override Tensor BranchGradient(int index, Tensor outputGradient, Tensor scratch) => outputGradient;
+
+    /// <summary>The ReLU after the sum (He et al.'s block ends with it) runs in the sum's pass: z = max(f(x) + s(x), 0).</summary>
+    internal override bool AbsorbsReLU => true;
+
+    /// <summary>z = max(f(x) + shortcut(x), 0), block by block: the sum and the ReLU layer's own maximum on data in cache.</summary>
+    private protected override void ForwardReLUCore(Tensor input, Tensor output)
+    {
+        LastPassFused = true;
+        var outs = ForwardBranches(input);
+        _kernel.Forward(outs[0]!, outs[1]!, output, DegreeOfParallelism);
+    }
+
+    /// <summary>δ of the sum = δz ⊙ [f(x) + shortcut(x) ≥ 0], the sum recomputed by the same addition; then the block's backward.</summary>
+    private protected override void BackwardReLUCore(Tensor input, Tensor output, Tensor outputGradient, Tensor? inputGradient)
+    {
+        LastPassFused = true;
+        var gated = MergedScratch(input);
+        _kernel.Gate(BranchOutput(0, input), BranchOutput(1, input), outputGradient, gated, DegreeOfParallelism);
+        BackwardCore(input, output, gated, inputGradient);
+    }
+
+    private readonly Kernels.SumReLU _kernel = new();
 }
