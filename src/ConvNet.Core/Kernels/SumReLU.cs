@@ -35,7 +35,7 @@ internal sealed class SumReLU : IRangeKernel
         (_a, _b, _dz, _out) = (a, b, dz, output);
         try
         {
-            _work.Run((n + Block - 1) / Block, n, degreeOfParallelism);
+            _work.Run((int)((n + (long)Block - 1) / Block), n, degreeOfParallelism); // long: n may be near int.MaxValue
         }
         finally
         {

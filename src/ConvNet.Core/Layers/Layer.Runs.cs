@@ -13,10 +13,20 @@ public abstract partial class Layer
     /// </summary>
     internal bool Predicting { get; private set; }
 
-    /// <summary>Sets <see cref="Predicting"/> for this layer and every child.</summary>
+    /// <summary>
+    /// Sets <see cref="Predicting"/> for this layer and, through the library's own containers (Sequential, Residual,
+    /// Add, Concat: their forward never runs a child's Backward), for their children. A container of the user's may
+    /// run a child's Backward inside its own Forward (an input-gradient layer), so the flag stops there and nothing
+    /// inside it folds (found by a review).
+    /// </summary>
     internal void SetPredicting(bool predicting)
     {
         Predicting = predicting;
+        if (this is not (Sequential or Residual or Add or Concat))
+        {
+            return;
+        }
+
         var children = Children;
         for (int i = 0; i < children.Count; i++)
         {

@@ -105,6 +105,47 @@ public class ConvBatchNormFoldTests
         conv.LastForwardNormalized.Should().BeFalse();
     }
 
+    [Fact]
+    public void Nothing_folds_inside_a_container_of_the_users_that_may_run_a_backward_in_its_forward()
+    {
+        // An input-gradient layer runs its child's Backward inside its Forward, which needs every output the fold
+        // skips (found by a review: a fresh network threw, a used one returned the bits of an older input).
+        var conv = new Conv2D(2, 3, 3, padding: Padding.Same, seed: 1);
+        var inner = new Sequential(conv, new BatchNorm2D(3), new ReLU(), new Conv2D(3, 2, 3, padding: Padding.Same, seed: 2));
+        var net = new Network(2, 6, 6).Add(new InputGradientBlock(inner));
+        Randomize(net, new Random(5));
+        var x = TestTensors.Uniform(new Random(1), 2, 2, 6, 6);
+        net.SetTraining(false);
+        net.Layers[0].Forward(TestTensors.Uniform(new Random(2), 2, 2, 6, 6), new Tensor(2, 2, 6, 6));
+        var reference = Bits(net.Layers[0].Forward(x));
+        net.Layers[0].Forward(TestTensors.Uniform(new Random(3), 2, 2, 6, 6), new Tensor(2, 2, 6, 6));
+        Bits(net.Predict(x)).Should().Equal(reference);
+        conv.LastForwardNormalized.Should().BeFalse();
+    }
+
+    private sealed class InputGradientBlock(Layer inner) : Block("InputGradient", [inner])
+    {
+        private Tensor? _y, _ones;
+
+        public override int[] GetOutputShape(ReadOnlySpan<int> inputShape) => inputShape.ToArray();
+
+        protected override void ForwardCore(Tensor input, Tensor output)
+        {
+            var shape = BatchShape(input.Shape[0], Children[0].GetOutputShape(input.Shape[1..]));
+            if (_y is null || !_y.HasShape(shape))
+            {
+                (_y, _ones) = (new Tensor(shape), new Tensor(shape));
+                _ones.AsSpan().Fill(1f);
+            }
+
+            Children[0].Forward(input, _y);
+            Children[0].Backward(input, _y, _ones!, output);
+        }
+
+        protected override void BackwardCore(Tensor input, Tensor output, Tensor outputGradient, Tensor? inputGradient) =>
+            throw new NotSupportedException();
+    }
+
     private static (ConvolutionND Conv, BatchNorm Norm, int[] Sample) Build(string engine) => engine switch
     {
         "implicit" => (new Conv2D(3, 8, 3, padding: Padding.Same, seed: 1), new BatchNorm2D(8), [3, 9, 9]),
