@@ -70,7 +70,7 @@ internal abstract class ConvolutionEngine
     public OutputAffine? Post { get; set; }
 
     /// <summary>The parts the last single-sample forward was split into (1: not split).</summary>
-    public int LastForwardParts { get; protected set; } = 1;
+    public int LastForwardParts { get; private set; } = 1;
 
     /// <summary>y = conv(x) + b for the batch in <paramref name="x"/>.</summary>
     public void Forward(Tensor x, Tensor y, int degreeOfParallelism)
@@ -148,6 +148,19 @@ internal abstract class ConvolutionEngine
     /// <summary>Every engine calls this once it has written maps [q0, q1) of output sample <paramref name="sample"/>.</summary>
     protected void FinishSample(int sample, int q0, int q1) =>
         Post?.Apply(Y.AsSpan().Slice(sample * OutputVolume, OutputVolume), Geometry.OutputVolume, q0, q1);
+
+    /// <summary>
+    /// Parts of one sample's forward, each a range of output maps in whole 4-row blocks (the same bits whatever the
+    /// split): several only when <see cref="SampleThreads"/> allows and the product has at least
+    /// <paramref name="minimum"/> multiply-adds (waking a second thread costs more than a small product saves).
+    /// Records the result in <see cref="LastForwardParts"/>.
+    /// </summary>
+    protected int SampleParts(bool splittable, long multiplyAdds, long minimum)
+    {
+        int parts = SampleThreads > 1 && splittable && multiplyAdds >= minimum ? Math.Max(1, Math.Min(SampleThreads, OutChannels / 4)) : 1;
+        LastForwardParts = parts;
+        return parts;
+    }
 
     /// <summary>Runs the <paramref name="parts"/> parts of one sample's forward (<see cref="ForwardRows"/>) on
     /// <see cref="SampleThreads"/> threads.</summary>

@@ -47,17 +47,16 @@ internal sealed class Im2ColEngine : ConvolutionEngine
         int q = OutChannels, ck = g.ColumnRows, ov = g.OutputVolume, qg = q / _groups, ckg = ck / _groups, xg = gg.C * g.InputVolume;
         ReadOnlySpan<float> w = Weight.Value.AsSpan();
         ReadOnlySpan<float> b = Bias is null ? default : Bias.Value.AsSpan();
-        int parts = SampleParts(end - start);
+        // One sample of a dense table, threads to spare, ≥ 2^19 multiply-adds (ResNet-20's strided 3×3 at batch 1):
+        // im2col once, then the product split by output maps.
+        int parts = SampleParts(end - start == 1 && _groups == 1, (long)q * ov * ck, 1L << 19);
         if (parts > 1)
         {
-            // One sample, threads to spare: im2col once, then the product split by output maps (same bits).
             Im2Col.Forward(X.AsSpan().Slice(start * InputVolume, InputVolume), _cols[chunk], g, ov);
-            LastForwardParts = parts;
             RunRows(chunk, start, parts);
             return;
         }
 
-        LastForwardParts = 1;
         for (int s0 = start; s0 < end; s0 += _group)
         {
             int count = Math.Min(_group, end - s0), ld = count * ov;
@@ -87,21 +86,6 @@ internal sealed class Im2ColEngine : ConvolutionEngine
                 FinishSample(s0 + s, 0, q);
             }
         }
-    }
-
-    /// <summary>
-    /// Parts of one sample's forward: several only for a single sample of a dense table with threads to spare and a
-    /// product of at least 2^19 multiply-adds (ResNet-20's strided 3×3 layers at batch 1), in whole 4-row blocks.
-    /// </summary>
-    private int SampleParts(int samples)
-    {
-        var g = Geometry;
-        if (SampleThreads <= 1 || samples != 1 || _groups != 1 || (long)OutChannels * g.OutputVolume * g.ColumnRows < 1L << 19)
-        {
-            return 1;
-        }
-
-        return Math.Max(1, Math.Min(SampleThreads, OutChannels / 4));
     }
 
     /// <summary>One part of a split sample: rows [q0, q1) of Y = W·col, then those maps of y with b_q.</summary>

@@ -61,8 +61,8 @@ internal class ImplicitGemmEngine : ConvolutionEngine
         for (int s = start; s < end; s++)
         {
             Plan.PadInput(X.AsSpan().Slice(s * InputVolume, InputVolume), xpad);
-            int parts = SampleParts();
-            LastForwardParts = parts;
+            // ResNet-20's 3×3 layers at batch 1 split (≥ 2^20 multiply-adds); LeNet-5's are a third of that.
+            int parts = SampleParts(SplitsSample, (long)OutChannels * Plan.N * Geometry.ColumnRows, 1L << 20);
             if (parts > 1)
             {
                 RunRows(chunk, s, parts);
@@ -73,22 +73,6 @@ internal class ImplicitGemmEngine : ConvolutionEngine
             Plan.GatherOutput(tmp, Plan.N, 0, OutChannels, b, Y.AsSpan().Slice(s * OutputVolume, OutputVolume));
             FinishSample(s, 0, OutChannels);
         }
-    }
-
-    /// <summary>
-    /// Parts of one sample's forward, each a range of output maps in whole 4-row blocks: several only for a single
-    /// sample with threads to spare and a product of at least 2^20 multiply-adds (ResNet-20's 3×3 layers at batch 1;
-    /// LeNet-5's are a third of that, where waking the second thread costs more than it saves). Every cell is summed
-    /// the same way whatever the rows around it, so the split gives the same bits.
-    /// </summary>
-    private int SampleParts()
-    {
-        if (SampleThreads <= 1 || !SplitsSample || (long)OutChannels * Plan.N * Geometry.ColumnRows < 1L << 20)
-        {
-            return 1;
-        }
-
-        return Math.Max(1, Math.Min(SampleThreads, OutChannels / 4));
     }
 
     /// <summary>One part of a split sample: tmp rows [q0, q1) = W rows [q0, q1)·(shifted xpad), then those maps of y.</summary>

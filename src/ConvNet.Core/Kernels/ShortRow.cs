@@ -56,51 +56,10 @@ internal static class ShortRow
 
         ref float s = ref MemoryMarshal.GetReference(src);
         ref float d = ref MemoryMarshal.GetReference(dst);
-        if (Vector512.IsHardwareAccelerated && n >= Vector512<float>.Count)
+        if ((Vector512.IsHardwareAccelerated && Vectors<Vector512<float>, Simd512, TOp>(ref s, ref d, n, op))
+            || (Vector256.IsHardwareAccelerated && Vectors<Vector256<float>, Simd256, TOp>(ref s, ref d, n, op))
+            || (Vector128.IsHardwareAccelerated && Vectors<Vector128<float>, Simd128, TOp>(ref s, ref d, n, op)))
         {
-            int w = Vector512<float>.Count, i = 0;
-            for (; i <= n - w; i += w)
-            {
-                op.Apply(Vector512.LoadUnsafe(ref s, (nuint)i)).StoreUnsafe(ref d, (nuint)i);
-            }
-
-            if (i < n)
-            {
-                op.Apply(Vector512.LoadUnsafe(ref s, (nuint)(n - w))).StoreUnsafe(ref d, (nuint)(n - w));
-            }
-
-            return;
-        }
-
-        if (Vector256.IsHardwareAccelerated && n >= Vector256<float>.Count)
-        {
-            int w = Vector256<float>.Count, i = 0;
-            for (; i <= n - w; i += w)
-            {
-                op.Apply(Vector256.LoadUnsafe(ref s, (nuint)i)).StoreUnsafe(ref d, (nuint)i);
-            }
-
-            if (i < n)
-            {
-                op.Apply(Vector256.LoadUnsafe(ref s, (nuint)(n - w))).StoreUnsafe(ref d, (nuint)(n - w));
-            }
-
-            return;
-        }
-
-        if (Vector128.IsHardwareAccelerated && n >= Vector128<float>.Count)
-        {
-            int w = Vector128<float>.Count, i = 0;
-            for (; i <= n - w; i += w)
-            {
-                op.Apply(Vector128.LoadUnsafe(ref s, (nuint)i)).StoreUnsafe(ref d, (nuint)i);
-            }
-
-            if (i < n)
-            {
-                op.Apply(Vector128.LoadUnsafe(ref s, (nuint)(n - w))).StoreUnsafe(ref d, (nuint)(n - w));
-            }
-
             return;
         }
 
@@ -110,36 +69,57 @@ internal static class ShortRow
         }
     }
 
+    /// <summary>The row in vectors of <typeparamref name="TOps"/>'s width, the last one ending at n; false (nothing
+    /// done) when the row is shorter than one vector.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool Vectors<TV, TOps, TOp>(ref float s, ref float d, int n, TOp op)
+        where TV : struct
+        where TOps : struct, ISimdOps<TV>
+        where TOp : struct, IRowOp
+    {
+        int w = TOps.Count, i = 0;
+        if (n < w)
+        {
+            return false;
+        }
+
+        for (; i <= n - w; i += w)
+        {
+            TOps.Store(op.Apply<TV, TOps>(TOps.Load(ref s, (nuint)i)), ref d, (nuint)i);
+        }
+
+        if (i < n)
+        {
+            TOps.Store(op.Apply<TV, TOps>(TOps.Load(ref s, (nuint)(n - w))), ref d, (nuint)(n - w));
+        }
+
+        return true;
+    }
+
     /// <summary>What is done to each element, at every width.</summary>
     private interface IRowOp
     {
-        Vector512<float> Apply(Vector512<float> x);
-
-        Vector256<float> Apply(Vector256<float> x);
-
-        Vector128<float> Apply(Vector128<float> x);
+        TV Apply<TV, TOps>(TV x)
+            where TV : struct
+            where TOps : struct, ISimdOps<TV>;
 
         float Apply(float x);
     }
 
     private readonly struct CopyOp : IRowOp
     {
-        public Vector512<float> Apply(Vector512<float> x) => x;
-
-        public Vector256<float> Apply(Vector256<float> x) => x;
-
-        public Vector128<float> Apply(Vector128<float> x) => x;
+        public TV Apply<TV, TOps>(TV x)
+            where TV : struct
+            where TOps : struct, ISimdOps<TV> => x;
 
         public float Apply(float x) => x;
     }
 
     private readonly struct AddOp(float b) : IRowOp
     {
-        public Vector512<float> Apply(Vector512<float> x) => x + Vector512.Create(b);
-
-        public Vector256<float> Apply(Vector256<float> x) => x + Vector256.Create(b);
-
-        public Vector128<float> Apply(Vector128<float> x) => x + Vector128.Create(b);
+        public TV Apply<TV, TOps>(TV x)
+            where TV : struct
+            where TOps : struct, ISimdOps<TV> => TOps.Add(x, TOps.Broadcast(b));
 
         public float Apply(float x) => x + b;
     }

@@ -20,9 +20,6 @@ public abstract partial class BatchNorm
     /// statistics), which a convolution before it can apply in its own output pass.</summary>
     internal bool IsFixedAffine => !IsTraining && TrackRunningStats;
 
-    /// <summary>Whether a sample of rank 1 + <paramref name="spatialRank"/> ([C, spatial…]) fits this layer.</summary>
-    internal bool SpatialRankFits(int spatialRank) => 1 + spatialRank >= _minRank && 1 + spatialRank <= _maxRank;
-
     /// <summary>The inference pass's coefficients for every channel (only when <see cref="IsFixedAffine"/>): the same
     /// values the layer's own inference forward uses.</summary>
     internal void FixedAffine(OutputAffine target)

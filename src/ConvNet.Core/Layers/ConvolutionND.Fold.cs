@@ -32,6 +32,7 @@ public abstract partial class ConvolutionND
     /// <summary>Whether the last forward also applied a following BatchNorm (tests).</summary>
     internal bool LastForwardNormalized { get; private set; }
 
-    /// <summary>Whether a BatchNorm can be applied in this convolution's output pass: one of the same channel count.</summary>
-    internal bool CanApply(BatchNorm norm) => norm.IsFixedAffine && norm.Channels == OutChannels && norm.SpatialRankFits(SpatialRank);
+    /// <summary>Whether a BatchNorm can be applied in this convolution's output pass: a fixed affine map over as many
+    /// channels (the chain's shapes already made its rank fit; the count guards the coefficient arrays).</summary>
+    internal bool CanApply(BatchNorm norm) => norm.IsFixedAffine && norm.Channels == OutChannels;
 }
