@@ -457,13 +457,56 @@ internal static class Gemm
             }
         }
 
+        // The last m mod 4 rows (a batch of one through a fully connected layer): four columns at a time, each cell
+        // summed exactly as in the 4 × 4 blocks, so a row's bits do not depend on where it sits in the batch.
         for (; i < m; i++)
         {
-            for (int j = 0; j < n; j++)
+            ref float ai = ref Unsafe.Add(ref ar, i * lda);
+            int j = 0;
+            for (; j + 4 <= n && kv > 0; j += 4)
+            {
+                var sums = Dot1x4Vector(ref ai, ref Unsafe.Add(ref br, j * ldb), ldb, kv);
+                for (int q = 0; q < 4; q++)
+                {
+                    float s = sums[q];
+                    for (int p = kv; p < k; p++)
+                    {
+                        s = MathF.FusedMultiplyAdd(a[(i * lda) + p], b[((j + q) * ldb) + p], s);
+                    }
+
+                    ref float cell = ref c[(i * ldc) + j + q];
+                    cell = accumulate ? cell + s : s;
+                }
+            }
+
+            for (; j < n; j++)
             {
                 DotCell(a.Slice(i * lda, k), b.Slice(j * ldb, k), ref c[(i * ldc) + j], accumulate);
             }
         }
+    }
+
+    /// <summary>Four dot products of one A row with B rows 0..3 (ldb apart) over the first <paramref name="kv"/>
+    /// elements (a multiple of the vector width): one vector accumulator per cell and one horizontal sum, the order of
+    /// <see cref="ImplicitGemm.Dot4x4xVector"/>'s cells.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static Vector128<float> Dot1x4Vector(ref float a, ref float b0, int ldb, int kv)
+    {
+        int v = Vector<float>.Count;
+        ref float b1 = ref Unsafe.Add(ref b0, ldb);
+        ref float b2 = ref Unsafe.Add(ref b1, ldb);
+        ref float b3 = ref Unsafe.Add(ref b2, ldb);
+        Vector<float> s0 = default, s1 = default, s2 = default, s3 = default;
+        for (int j = 0; j < kv; j += v)
+        {
+            var y = Vector.LoadUnsafe(ref a, (nuint)j);
+            s0 = Vector.FusedMultiplyAdd(y, Vector.LoadUnsafe(ref b0, (nuint)j), s0);
+            s1 = Vector.FusedMultiplyAdd(y, Vector.LoadUnsafe(ref b1, (nuint)j), s1);
+            s2 = Vector.FusedMultiplyAdd(y, Vector.LoadUnsafe(ref b2, (nuint)j), s2);
+            s3 = Vector.FusedMultiplyAdd(y, Vector.LoadUnsafe(ref b3, (nuint)j), s3);
+        }
+
+        return Vector128.Create(Vector.Sum(s0), Vector.Sum(s1), Vector.Sum(s2), Vector.Sum(s3));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -117,6 +117,29 @@ public class GemmTests
     }
 
     [Fact]
+    public void A_times_B_transposed_gives_a_row_the_same_bits_alone_as_inside_a_block_of_four()
+    {
+        // A fully connected layer's forward is X·Wᵀ, one row per sample: a batch of one goes through the rows left over
+        // after the 4 × 4 blocks, and must give the bits that sample gets inside a larger batch (k = 400 and 120 are
+        // LeNet-5's F5 and F6; 37 and 3 leave a scalar tail and a k below any vector width).
+        var rng = new Random(74);
+        foreach (var (n, k) in new[] { (120, 400), (84, 120), (10, 84), (9, 37), (6, 3) })
+        {
+            const int m = 7;
+            var a = Reference.Random(rng, m * k);
+            var b = Reference.Random(rng, n * k);
+            var batch = new float[m * n];
+            Gemm.Multiply(false, true, m, n, k, a, k, b, k, batch, n, accumulate: false);
+            for (int i = 0; i < m; i++)
+            {
+                var alone = new float[n];
+                Gemm.Multiply(false, true, 1, n, k, a.AsSpan(i * k, k), k, b, k, alone, n, accumulate: false);
+                alone.Should().Equal(batch.AsSpan(i * n, n).ToArray(), $"row {i} of n={n} k={k}");
+            }
+        }
+    }
+
+    [Fact]
     public void Products_with_few_rows_or_a_short_k_stay_unpacked_and_match_the_double_sum()
     {
         // A grouped convolution's per-group products (8 rows, K = 72; K = 8 for δcol) and a 1×1 convolution from 16 maps.

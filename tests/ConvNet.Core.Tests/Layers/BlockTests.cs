@@ -100,8 +100,9 @@ public class BlockTests
     [Fact]
     public void A_model_file_of_the_first_format_still_loads_and_predicts_the_same_bits()
     {
-        // The file is LeNet5.Classic(seed: 3) as commit 230f77f saved it; its .bits are that commit's Predict on a
-        // machine with AVX-512. Predictions depend on the vector width (horizontal sums), so the recorded bits are the
+        // The file is LeNet5.Classic(seed: 3) as commit 230f77f saved it; its .bits are that network's Predict on a
+        // machine with AVX-512 (re-recorded when the fully connected layer's summation order for batches below 4
+        // changed; see TestData/models/README.md). Predictions depend on the vector width (horizontal sums), so the recorded bits are the
         // reference where Vector512 is accelerated; on every machine the loaded network must hold exactly the weights
         // of the network that was saved and predict exactly what that network predicts here.
         var net = ModelSerializer.Load(Path.Combine(AppContext.BaseDirectory, "TestData", "models", "lenet5-classic-v1.safetensors"));
