@@ -34,7 +34,7 @@ internal sealed partial class WinogradPlan
         TilesHigh = (oh + 1) / 2;
         TilesWide = (ow + 1) / 2;
         Tiles = TilesHigh * TilesWide;
-        BlockRows = Math.Clamp(96 / TilesWide, 1, TilesHigh);
+        BlockRows = Math.Clamp(BlockBudget / ((c + q) * TilesWide), 1, TilesHigh);
         TilesPadded = ((BlockRows * TilesWide) + ImplicitGemm.Align - 1) / ImplicitGemm.Align * ImplicitGemm.Align;
         Half = TilesWide + 1;
         PaddedRows = (2 * TilesHigh) + 2;
@@ -49,10 +49,15 @@ internal sealed partial class WinogradPlan
 
     public int TilesWide { get; }
 
+    /// <summary>Tiles × (C + Q) of one block of tile rows: 8192, i.e. V and M together 512 KB. At most 64 tiles for
+    /// 64 → 64 maps, 32 for 128 → 128 (a fixed 96 tiles overflowed L2 there: see docs/performance.md).</summary>
+    public const int BlockBudget = 8192;
+
     /// <summary>Tiles per sample.</summary>
     public int Tiles { get; }
 
-    /// <summary>Rows of tiles transformed and multiplied together (about 96 tiles), so that V and M stay in L2.</summary>
+    /// <summary>Rows of tiles transformed and multiplied together: as many as keep V and M (16 floats per tile and map,
+    /// in and out) within <see cref="BlockBudget"/> · 16 floats (512 KB), so that they stay in a 1 MB L2 next to U.</summary>
     public int BlockRows { get; }
 
     /// <summary>The tiles of a block rounded up to <see cref="ImplicitGemm.Align"/>: the row length of V and M.</summary>

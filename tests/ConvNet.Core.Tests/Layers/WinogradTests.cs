@@ -21,6 +21,7 @@ public class WinogradTests
     [InlineData(4, 8, 15, 17, 1, 2)] // the narrowest maps it takes, odd sizes: partial tiles at both edges
     [InlineData(5, 6, 20, 18, 0, 2)] // valid (no padding): δx needs padding 2
     [InlineData(6, 4, 17, 33, 2, 1)] // padding 2: δx needs none
+    [InlineData(64, 64, 30, 30, 1, 1)] // 15 rows of tiles in blocks of 4 (WinogradPlan.BlockBudget), the last one of 3
     public void Forward_and_input_gradient_match_the_double_precision_formulas(int p, int q, int h, int w, int pad, int n)
     {
         var rng = new Random((p * 100) + q + h + w + pad);
