@@ -1,3 +1,4 @@
+using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
@@ -26,8 +27,19 @@ internal interface ISimdOps<TV>
     /// <summary>a + b per lane.</summary>
     static abstract TV Add(TV a, TV b);
 
+    /// <summary>a − b per lane.</summary>
+    static abstract TV Subtract(TV a, TV b);
+
     /// <summary>a·b + c with one rounding (the same bits as <see cref="System.MathF.FusedMultiplyAdd"/> per lane).</summary>
     static abstract TV MultiplyAdd(TV a, TV b, TV c);
+
+    /// <summary>The even and the odd floats of the sequence a‖b (each pair one 64-bit lane, narrowed to its low and its
+    /// high 32 bits).</summary>
+    static abstract void Deinterleave(TV a, TV b, out TV even, out TV odd);
+
+    /// <summary>The sequence a0 b0 a1 b1 …, as its first and second vector (the inverse of
+    /// <see cref="Deinterleave"/>: each lane widened to 64 bits, b's shifted into the high half).</summary>
+    static abstract void Interleave(TV a, TV b, out TV low, out TV high);
 }
 
 /// <summary>512-bit vectors (AVX-512).</summary>
@@ -50,7 +62,27 @@ internal readonly struct Simd512 : ISimdOps<Vector512<float>>
     public static Vector512<float> Add(Vector512<float> a, Vector512<float> b) => a + b;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Subtract(Vector512<float> a, Vector512<float> b) => a - b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> MultiplyAdd(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Vector512.FusedMultiplyAdd(a, b, c);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Deinterleave(Vector512<float> a, Vector512<float> b, out Vector512<float> even, out Vector512<float> odd)
+    {
+        Vector512<ulong> pa = a.AsUInt64(), pb = b.AsUInt64();
+        even = Vector512.Narrow(pa, pb).AsSingle();
+        odd = Vector512.Narrow(Vector512.ShiftRightLogical(pa, 32), Vector512.ShiftRightLogical(pb, 32)).AsSingle();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Interleave(Vector512<float> a, Vector512<float> b, out Vector512<float> low, out Vector512<float> high)
+    {
+        var (a0, a1) = Vector512.Widen(a.AsUInt32());
+        var (b0, b1) = Vector512.Widen(b.AsUInt32());
+        low = (a0 | Vector512.ShiftLeft(b0, 32)).AsSingle();
+        high = (a1 | Vector512.ShiftLeft(b1, 32)).AsSingle();
+    }
 }
 
 /// <summary>256-bit vectors (AVX2 with FMA).</summary>
@@ -73,7 +105,27 @@ internal readonly struct Simd256 : ISimdOps<Vector256<float>>
     public static Vector256<float> Add(Vector256<float> a, Vector256<float> b) => a + b;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Subtract(Vector256<float> a, Vector256<float> b) => a - b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> MultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) => Vector256.FusedMultiplyAdd(a, b, c);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Deinterleave(Vector256<float> a, Vector256<float> b, out Vector256<float> even, out Vector256<float> odd)
+    {
+        Vector256<ulong> pa = a.AsUInt64(), pb = b.AsUInt64();
+        even = Vector256.Narrow(pa, pb).AsSingle();
+        odd = Vector256.Narrow(Vector256.ShiftRightLogical(pa, 32), Vector256.ShiftRightLogical(pb, 32)).AsSingle();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Interleave(Vector256<float> a, Vector256<float> b, out Vector256<float> low, out Vector256<float> high)
+    {
+        var (a0, a1) = Vector256.Widen(a.AsUInt32());
+        var (b0, b1) = Vector256.Widen(b.AsUInt32());
+        low = (a0 | Vector256.ShiftLeft(b0, 32)).AsSingle();
+        high = (a1 | Vector256.ShiftLeft(b1, 32)).AsSingle();
+    }
 }
 
 /// <summary>128-bit vectors (SSE, NEON, WebAssembly SIMD).</summary>
@@ -96,5 +148,58 @@ internal readonly struct Simd128 : ISimdOps<Vector128<float>>
     public static Vector128<float> Add(Vector128<float> a, Vector128<float> b) => a + b;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Subtract(Vector128<float> a, Vector128<float> b) => a - b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> MultiplyAdd(Vector128<float> a, Vector128<float> b, Vector128<float> c) => Vector128.FusedMultiplyAdd(a, b, c);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Deinterleave(Vector128<float> a, Vector128<float> b, out Vector128<float> even, out Vector128<float> odd)
+    {
+        Vector128<ulong> pa = a.AsUInt64(), pb = b.AsUInt64();
+        even = Vector128.Narrow(pa, pb).AsSingle();
+        odd = Vector128.Narrow(Vector128.ShiftRightLogical(pa, 32), Vector128.ShiftRightLogical(pb, 32)).AsSingle();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Interleave(Vector128<float> a, Vector128<float> b, out Vector128<float> low, out Vector128<float> high)
+    {
+        var (a0, a1) = Vector128.Widen(a.AsUInt32());
+        var (b0, b1) = Vector128.Widen(b.AsUInt32());
+        low = (a0 | Vector128.ShiftLeft(b0, 32)).AsSingle();
+        high = (a1 | Vector128.ShiftLeft(b1, 32)).AsSingle();
+    }
+}
+
+/// <summary>One float as a one-lane vector: the scalar tail of a width-generic kernel, the same operations (FMA
+/// included) in the same order as the vector widths, so a value does not depend on which width computed it.</summary>
+internal readonly struct SimdScalar : ISimdOps<float>
+{
+    public static int Count => 1;
+
+    public static float Zero => 0f;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Load(ref float source, nuint offset) => Unsafe.Add(ref source, offset);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(float value, ref float destination, nuint offset) => Unsafe.Add(ref destination, offset) = value;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Broadcast(float value) => value;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Add(float a, float b) => a + b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Subtract(float a, float b) => a - b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float MultiplyAdd(float a, float b, float c) => MathF.FusedMultiplyAdd(a, b, c);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Deinterleave(float a, float b, out float even, out float odd) => (even, odd) = (a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Interleave(float a, float b, out float low, out float high) => (low, high) = (a, b);
 }

@@ -16,7 +16,7 @@ namespace ConvNet.Kernels;
 /// transformed weights U_ξ [Q × C] with the transformed input tiles V_ξ [C × tiles]: 16 multiplications per tile and
 /// channel pair instead of the direct 36, i.e. 2.25× fewer. The transforms only add, subtract and halve.
 /// </summary>
-internal sealed partial class WinogradPlan
+internal sealed partial class WinogradPlan : IWinogradPlan
 {
     private readonly int _c, _h, _w, _oh, _ow, _ph, _pw, _q;
 

@@ -32,6 +32,7 @@ public abstract partial class ConvolutionND : Layer
     private bool _allowWinograd = true;
     private bool _allowPointwise = true;
     private int _winogradMinimumChannels = WinogradPlan.MinimumChannels;
+    private int _winogradTile;
 
     /// <summary>Creates the layer; see the derived types for the parameters.</summary>
     /// <param name="spatialRank">1, 2 or 3.</param>
@@ -111,10 +112,11 @@ public abstract partial class ConvolutionND : Layer
     }
 
     /// <summary>
-    /// Whether 3×3 stride-1 convolutions may use Winograd's F(2×2, 3×3) (2.25× fewer multiplications) for the forward
-    /// product and δx where it pays: 2-D, undilated, a dense connection table, at least 64 maps in and out, maps at
-    /// least 15 wide. Its results differ from the direct product by rounding (relative error about 1e-6, see
-    /// docs/performance.md); false gives the direct implicit GEMM. Default true.
+    /// Whether 3×3 stride-1 convolutions may use Winograd's minimal filtering for the forward product and δx where it
+    /// pays: 2-D, undilated, a dense connection table, at least 64 maps in and out; F(4×4, 3×3) (4× fewer
+    /// multiplications) for outputs at least 13 wide and padding 0 to 2, else F(2×2, 3×3) (2.25× fewer) for outputs at
+    /// least 15 wide. Its results differ from the direct product by rounding (max |Δ| / max |y| about 6e-6 for
+    /// F(4×4), 3e-7 for F(2×2) at 64 maps, see docs/performance.md); false gives the direct implicit GEMM. Default true.
     /// </summary>
     public bool AllowWinograd
     {
@@ -146,6 +148,21 @@ public abstract partial class ConvolutionND : Layer
 
     /// <summary>The parts the last single-sample forward was split into over the layer's threads (1: not split).</summary>
     internal int LastForwardParts => _engine?.LastForwardParts ?? 1;
+
+    /// <summary>The Winograd output tile: 2 for F(2×2, 3×3), 4 for F(4×4, 3×3), 0 (default) for the engine's choice
+    /// (tests and benchmarks).</summary>
+    internal int WinogradTile
+    {
+        get => _winogradTile;
+        set
+        {
+            _winogradTile = value;
+            _engine = null;
+        }
+    }
+
+    /// <summary>The tile of the Winograd engine the last pass ran (0: not Winograd).</summary>
+    internal int UsedWinogradTile => (_engine as WinogradEngine)?.Tile ?? 0;
 
     /// <summary>The fewest maps in and out for the Winograd engine (tests lower it to exercise small shapes).</summary>
     internal int WinogradMinimumChannels
@@ -333,8 +350,8 @@ public abstract partial class ConvolutionND : Layer
         }
         else
         {
-            engine = AllowWinograd && WinogradEngine.Applies(g, OutChannels, Connections.IsFull, WinogradMinimumChannels)
-                ? new WinogradEngine(g, OutChannels, Weight, Bias, WinogradMinimumChannels)
+            engine = AllowWinograd && WinogradEngine.Applies(g, OutChannels, Connections.IsFull, WinogradMinimumChannels, WinogradTile)
+                ? new WinogradEngine(g, OutChannels, Weight, Bias, WinogradMinimumChannels, WinogradTile)
                 : (Connections.IsFull ? null : BlockSparseEngine.TryCreate(g, OutChannels, Weight, Bias, Connections))
                     ?? new ImplicitGemmEngine(g, OutChannels, Weight, Bias);
         }

@@ -28,7 +28,7 @@ public class AllocationTests
         return GC.GetAllocatedBytesForCurrentThread() - before;
     }
 
-    public static TheoryData<string> LayerNames() => new() { "conv", "convC3", "conv3d", "pointwise", "bnrelu", "fc", "relu", "sigmoid", "tanh", "maxpool", "avgpool", "flatten" };
+    public static TheoryData<string> LayerNames() => new() { "conv", "convC3", "conv3d", "pointwise", "winograd2", "winograd4", "bnrelu", "fc", "relu", "sigmoid", "tanh", "maxpool", "avgpool", "flatten" };
 
     private static (Layer Layer, int[] Shape) Make(string name) => name switch
     {
@@ -36,6 +36,8 @@ public class AllocationTests
         "convC3" => (new Conv2D(6, 16, 5, connections: ConnectionTable.LeNet5C3), [8, 6, 14, 14]),
         "conv3d" => (new Conv3D(2, 3, 3, stride: 2), [4, 2, 7, 7, 7]),
         "pointwise" => (new Conv2D(16, 32, 1), [8, 16, 14, 14]),
+        "winograd2" => (new Conv2D(8, 8, 3, padding: Padding.Same) { WinogradMinimumChannels = 4, WinogradTile = 2 }, [4, 8, 16, 16]),
+        "winograd4" => (new Conv2D(8, 8, 3, padding: Padding.Same) { WinogradMinimumChannels = 4, WinogradTile = 4 }, [4, 8, 16, 16]),
         "bnrelu" => (new Sequential(new BatchNorm2D(6), new ReLU()), [8, 6, 14, 14]),
         "fc" => (new FullyConnected(400, 120), [8, 400]),
         // Large enough for the element-wise and pooling layers to split over the worker pool with 2 threads.
