@@ -119,8 +119,7 @@ internal sealed partial class Winograd4x4Plan : IWinogradPlan
     /// at least 4 tiles (the transforms run along a row of tiles in vectors) and at least
     /// <paramref name="minimumChannels"/> maps in and out.</summary>
     public static bool Pays(in ConvGeometry g, int outChannels, bool dense, int minimumChannels) =>
-        dense && g.D == 1 && g.KD == 1 && g.KH == 3 && g.KW == 3 && g.SH == 1 && g.SW == 1 && g.DH == 1 && g.DW == 1
-        && g.C >= minimumChannels && outChannels >= minimumChannels && g.PH is >= 0 and <= 2 && g.PW is >= 0 and <= 2
+        WinogradPlan.IsWideDense3x3(g, outChannels, dense, minimumChannels) && g.PH is >= 0 and <= 2 && g.PW is >= 0 and <= 2
         && (g.OW + 3) / 4 >= 4;
 
     private static readonly double[] G =

@@ -92,8 +92,13 @@ internal sealed partial class WinogradPlan : IWinogradPlan
     /// tiles (the transforms run along a row of tiles in vectors) and at least <paramref name="minimumChannels"/> maps
     /// in and out.</summary>
     public static bool Pays(in ConvGeometry g, int outChannels, bool dense, int minimumChannels = MinimumChannels) =>
+        IsWideDense3x3(g, outChannels, dense, minimumChannels) && (g.OW + 1) / 2 >= 8 && (g.W + 1) / 2 >= 8;
+
+    /// <summary>What every Winograd tiling needs: a 2-D 3×3 stride-1 undilated dense convolution with at least
+    /// <paramref name="minimumChannels"/> maps in and out.</summary>
+    public static bool IsWideDense3x3(in ConvGeometry g, int outChannels, bool dense, int minimumChannels) =>
         dense && g.D == 1 && g.KD == 1 && g.KH == 3 && g.KW == 3 && g.SH == 1 && g.SW == 1 && g.DH == 1 && g.DW == 1
-        && g.C >= minimumChannels && outChannels >= minimumChannels && (g.OW + 1) / 2 >= 8 && (g.W + 1) / 2 >= 8;
+        && g.C >= minimumChannels && outChannels >= minimumChannels;
 
     /// <summary>U_ξ[q, c] = (G g_qc Gᵀ)_ξ for weights laid out [Q][C][3][3].</summary>
     public void TransformWeights(ReadOnlySpan<float> weights, Span<float> u)
